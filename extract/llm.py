@@ -1,0 +1,255 @@
+"""One structured call to any OpenAI-compatible model: instructor for schema and re-asks, tenacity for faults.
+
+Two kinds of failure, two mechanisms. Transport faults (429, 5xx, refused connections, timeouts) are retried
+below the SDK by `RetryingTransport`, so instructor only ever sees answers. Answers that do not validate
+(bad JSON, wrong shape, a quote or value not in the source) are fed back to the model by instructor's
+re-ask loop. Every attempt's tokens are counted, whether it validated or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import email.utils
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import httpx2 as httpx
+import instructor
+import openai
+from instructor.core import InstructorRetryException
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
+
+from schemas import GroundingContext, salvage
+
+T = TypeVar("T", bound=BaseModel)
+
+RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+class Dialect(StrEnum):
+    """How a backend wants to be asked for schema-conforming JSON."""
+
+    llama_cpp = "llama_cpp"  # response_format={"type": "json_object", "schema": ...} (grammar-enforced)
+    json_schema = "json_schema"  # OpenAI structured outputs; vLLM, Ollama, llama.cpp's C++ server
+    tools = "tools"  # function calling, for models that only do that well
+
+
+class ModelCallError(RuntimeError):
+    """A model call that produced nothing usable; carries what it cost."""
+
+    def __init__(self, message: str, *, attempts: int, prompt_tokens: int, completion_tokens: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+
+
+class TransportError(ModelCallError):
+    """The server could not be reached or kept failing (after the transport retries)."""
+
+
+class NoncompliantModelError(ModelCallError):
+    """The model kept answering with output that does not validate, and nothing grounded could be salvaged."""
+
+
+@dataclass
+class CallStats:
+    """What one structured call cost, over all of its attempts."""
+
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    salvaged: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+_current_call: contextvars.ContextVar[CallStats | None] = contextvars.ContextVar("eightk_call", default=None)
+
+
+def _count_attempt(response: Any) -> None:
+    stats = _current_call.get()
+    if stats is None:
+        return
+    stats.attempts += 1
+    usage = getattr(response, "usage", None)
+    if usage is not None:
+        stats.prompt_tokens += usage.prompt_tokens or 0
+        stats.completion_tokens += usage.completion_tokens or 0
+
+
+# --- transport retries -----------------------------------------------------------------------------------
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Seconds the server asked us to wait (Retry-After as seconds or HTTP date), if it said."""
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    initial_wait_s: float = 0.5
+    max_wait_s: float = 30.0
+
+    def wait(self, state: RetryCallState) -> float:
+        """Retry-After when the server gives one (capped), else exponential backoff with full jitter."""
+        outcome = state.outcome
+        if outcome is not None and not outcome.failed:
+            asked = retry_after_seconds(outcome.result())
+            if asked is not None:
+                return min(asked, self.max_wait_s)
+        ceiling = min(self.max_wait_s, self.initial_wait_s * 2 ** (state.attempt_number - 1))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not crypto)
+
+
+class RetryingTransport(httpx.AsyncBaseTransport):
+    """Retries transport faults and retryable statuses; gives back the last answer when retries run out."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None, policy: RetryPolicy | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.policy = policy or RetryPolicy()
+        self.retries = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+
+        async def attempt() -> httpx.Response:
+            response = await self.inner.handle_async_request(
+                httpx.Request(request.method, request.url, headers=request.headers, content=body,
+                              extensions=request.extensions)  # fmt: skip
+            )
+            if response.status_code in RETRY_STATUSES:
+                await response.aread()
+            return response
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.policy.attempts),
+            wait=self.policy.wait,
+            retry=retry_if_exception_type(httpx.TransportError)
+            | retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
+            retry_error_callback=lambda state: _last_answer(state),
+            before_sleep=lambda _: self._count_retry(),
+        )
+        response: httpx.Response = await retrying(attempt)
+        return response
+
+    def _count_retry(self) -> None:
+        self.retries += 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _last_answer(state: RetryCallState) -> httpx.Response:
+    assert state.outcome is not None
+    return state.outcome.result()  # re-raises the last transport error, or returns the last bad status
+
+
+# --- the client --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelClient:
+    """An instructor-patched async OpenAI client for one model, with bounded concurrency."""
+
+    model: str
+    base_url: str | None
+    api_key: str
+    dialect: Dialect
+    context_tokens: int = 8192
+    max_retries: int = 2  # re-asks after the first answer; each re-ask adds one exchange to the conversation
+    concurrency: int = 4
+    timeout_s: float = 120.0
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    _client: Any = field(init=False, repr=False)
+    _transport: RetryingTransport = field(init=False, repr=False)
+    _semaphore: asyncio.Semaphore | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._transport = RetryingTransport(policy=self.retry_policy)
+        http_client = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(self.timeout_s, connect=5.0))
+        raw = openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self.api_key, http_client=http_client, max_retries=0
+        )
+        mode = instructor.Mode.TOOLS if self.dialect is Dialect.tools else instructor.Mode.JSON_SCHEMA
+        self._client = instructor.from_openai(raw, mode=mode)
+        self._client.on("completion:response", _count_attempt)
+
+    async def structured(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        grounding: GroundingContext,
+        *,
+        max_tokens: int = 768,
+    ) -> tuple[T, CallStats]:
+        """A validated, grounded `response_model`; salvages the grounded part when re-asks run out."""
+        stats = CallStats()
+        token = _current_call.set(stats)
+        started = time.perf_counter()
+        extra: dict[str, Any] = {"temperature": 0, "seed": 0, "max_tokens": max_tokens}
+        if self.dialect is Dialect.llama_cpp:
+            schema = response_model.model_json_schema()
+            extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+        try:
+            if self._semaphore is None:
+                self._semaphore = asyncio.Semaphore(self.concurrency)
+            async with self._semaphore:
+                result = await self._client.chat.completions.create(
+                    model=self.model,
+                    response_model=response_model,
+                    messages=messages,
+                    max_retries=self.max_retries,
+                    context=grounding.as_context(),
+                    **extra,
+                )
+            return result, stats
+        except InstructorRetryException as error:
+            return self._after_failure(error, response_model, grounding, stats), stats
+        finally:
+            stats.latency_s = time.perf_counter() - started
+            _current_call.reset(token)
+
+    def _after_failure(
+        self, error: Exception, response_model: type[T], grounding: GroundingContext, stats: CallStats
+    ) -> T:
+        cause = error.__cause__
+        costs = {"attempts": stats.attempts, "prompt_tokens": stats.prompt_tokens,
+                 "completion_tokens": stats.completion_tokens}  # fmt: skip
+        if isinstance(cause, openai.APIConnectionError | openai.APIStatusError):
+            raise TransportError(f"{type(cause).__name__}: {cause}", **costs) from cause
+        stats.errors.append(str(cause or error)[:500])
+        last = getattr(error, "last_completion", None)
+        content = last.choices[0].message.content if last is not None and last.choices else None
+        try:
+            data = json.loads(content) if content else None
+        except json.JSONDecodeError:
+            data = None
+        recovered = salvage(response_model, data, grounding) if data is not None else None
+        if recovered is None:
+            raise NoncompliantModelError(
+                f"no valid answer after {stats.attempts} attempts: {str(cause or error)[:300]}", **costs
+            ) from error
+        stats.salvaged = True
+        return recovered  # type: ignore[return-value]
+
+    async def aclose(self) -> None:
+        await self._client.client.close()
+
+
+def is_validation_error(error: BaseException) -> bool:
+    return isinstance(error, ValidationError | json.JSONDecodeError)

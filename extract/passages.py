@@ -1,0 +1,157 @@
+"""Find the few short passages of a filing that report a deal or a change of officers, and cut the rest.
+
+A small model extracts well from one focused paragraph and badly from a whole filing, and a large model
+costs less the less it reads. So each paragraph is scored by the language that reports these events, the
+boilerplate is skipped (forward-looking statements, contacts, signatures), a press release repeating the
+8-K body is read once, and what is sent stays within the model's context budget.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from schemas.grounding import fold
+
+EventKind = Literal["deal", "appointment"]
+
+_SIGNALS: dict[EventKind, list[re.Pattern[str]]] = {
+    "deal": [
+        re.compile(p, re.IGNORECASE)
+        for p in (
+            r"\b(license|licensing|collaboration|merger|purchase|credit|loan|supply|lease|option)\s+agreements?",
+            r"\bagreement and plan of (merger|reorganization)\b|\bdefinitive agreement\b",
+            r"\b(acquire[sd]?|acquisition|merger|merge|divest\w*|sale of)\b",
+            r"\blicens(e|ed|es|ing)\b|\bcollaborat\w*|\balliance\b",
+            r"\bentered into\b|\bsigned\b|\bexecuted\b|\bcompleted\b",
+            r"\bup-?\s?front\b|\bmilestones?\b|\broyalt(y|ies)\b",
+            r"\bpurchase price\b|\bconsideration\b|\bper share in cash\b|\baggregate\b",
+            r"\bcredit facility\b|\brevolving\b|\bterm loan\b|\blenders?\b",
+            r"\bexclusive(ly)?\b|\bworldwide\b",
+            r"(\$|US\$|\(euro\)|€)\s?\d",
+        )
+    ],
+    "appointment": [
+        re.compile(p, re.IGNORECASE)
+        for p in (
+            r"\b(appoint\w*|named|elected|promot\w*|hired)\b",
+            r"\b(resign\w*|retire\w*|step(ped)? down|depart\w*|terminat\w*|passed away|died)\b",
+            r"\b(succeed\w*|successor|replac\w*|succession)\b",
+            r"\bchief\s+\w+\s+officer\b|\b(co-)?presidents?\b|\b(CEO|CFO|COO|CTO)\b|\bcontroller\b|\btreasurer\b",
+            r"\b(board of directors|director|chairman)\b",
+            r"\beffective\b|\binterim\b|\bage\s+\d\d\b|,\s*\d\d,",
+        )
+    ],
+}
+# A passage qualifies with one of the first `_CORE` signals (the event itself) and `_MINIMUM_SCORE` in all.
+_CORE: dict[EventKind, int] = {"deal": 4, "appointment": 3}
+_MINIMUM_SCORE = 2
+_MIN_PARAGRAPH_CHARS = 240  # a heading or a one-line paragraph is read together with what follows
+_BOILERPLATE = re.compile(
+    r"forward-looking|safe harbor|private securities litigation|pursuant to the requirements of the securities"
+    r"|investor (relations|contact)|media contact|incorporated (herein )?by reference|exhibit index"
+    r"|check the appropriate box|commission file number|emerging growth company",
+    re.IGNORECASE,
+)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z\"(])")
+_CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A span of the filing text worth one model call, and why it was chosen."""
+
+    kind: EventKind | None  # None: a window of the whole filing, read for both kinds at once
+    start: int
+    end: int
+    score: int = 0
+
+    def text(self, filing_text: str) -> str:
+        return filing_text[self.start : self.end]
+
+
+def paragraphs(text: str, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Paragraph spans, with any paragraph longer than `max_chars` cut at sentence ends to fit."""
+    position = 0
+    for match in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        if match and end - position < _MIN_PARAGRAPH_CHARS:
+            continue
+        yield from _fit(text, position, end, max_chars)
+        position = match.end() if match else len(text)
+
+
+def _fit(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start >= end:
+        return
+    while end - start > max_chars:
+        cut = start + max_chars
+        sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text, start, cut)]
+        cut = sentence_ends[-1] if sentence_ends and sentence_ends[-1] > start + max_chars // 3 else cut
+        yield start, cut
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        yield start, end
+
+
+def score(passage_text: str, kind: EventKind) -> int:
+    """How many kinds of signal the passage's non-boilerplate sentences carry; 0 without a core signal."""
+    substance = " ".join(s for s in _SENTENCE_END.split(passage_text) if not _BOILERPLATE.search(s))
+    hits = [bool(pattern.search(substance)) for pattern in _SIGNALS[kind]]
+    return sum(hits) if any(hits[: _CORE[kind]]) else 0
+
+
+def find_passages(
+    text: str, *, max_tokens: int = 400, max_per_kind: int = 3, kinds: tuple[EventKind, ...] = ("deal", "appointment")
+) -> list[Passage]:
+    """The best-scoring paragraphs for each kind, near-duplicates removed, in document order."""
+    max_chars = max_tokens * _CHARS_PER_TOKEN
+    spans = list(paragraphs(text, max_chars))
+    chosen: list[Passage] = []
+    for kind in kinds:
+        scored = [Passage(kind, s, e, score(text[s:e], kind)) for s, e in spans]
+        ranked = sorted(
+            (p for p in scored if p.score >= _MINIMUM_SCORE), key=lambda p: (-p.score, p.start)
+        )
+        kept: list[Passage] = []
+        for passage in ranked:
+            if len(kept) == max_per_kind:
+                break
+            if not any(_near_duplicate(passage.text(text), other.text(text)) for other in kept):
+                kept.append(passage)
+        chosen.extend(kept)
+    return sorted(chosen, key=lambda p: (p.start, p.kind or ""))
+
+
+def windows(text: str, *, max_tokens: int) -> list[Passage]:
+    """The whole filing as consecutive windows that each fit the budget: nothing is left unread."""
+    max_chars = max_tokens * _CHARS_PER_TOKEN
+    result: list[Passage] = []
+    start = end = None
+    for s, e in paragraphs(text, max_chars):
+        if start is None:
+            start, end = s, e
+        elif e - start <= max_chars:
+            end = e
+        else:
+            result.append(Passage(None, start, end or s))
+            start, end = s, e
+    if start is not None and end is not None:
+        result.append(Passage(None, start, end))
+    return result
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    words_a, words_b = set(fold(a).split()), set(fold(b).split())
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / min(len(words_a), len(words_b)) > 0.8

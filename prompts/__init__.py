@@ -1,0 +1,85 @@
+"""Prompt versions: each a YAML file of Jinja2 templates, few-shot examples and the strategy they assume.
+
+A version is data, not code, so two versions can be diffed, hashed and compared in an eval; everything a
+result needs to say which prompt produced it is `PromptVersion.name` and `PromptVersion.sha256`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import yaml
+
+PROMPT_DIR = Path(__file__).resolve().parent
+Strategy = Literal["whole_filing", "passages"]
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)  # noqa: S701 (prompts are not HTML)
+
+
+@dataclass(frozen=True)
+class Example:
+    passage: str
+    output: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PromptVersion:
+    name: str
+    description: str
+    strategy: Strategy
+    system: str
+    user: str
+    sha256: str
+    examples: dict[str, list[Example]] = field(default_factory=dict)
+    window_tokens: int = 1500
+    passage_tokens: int = 400
+    passages_per_kind: int = 3
+
+    def messages(self, *, kind: str | None, passage: str, schema: dict[str, Any]) -> list[dict[str, str]]:
+        """System prompt, the worked examples as earlier turns, then the passage to read."""
+        variables = {"kind": kind, "schema": json.dumps(schema, separators=(",", ":"))}
+        messages = [{"role": "system", "content": _ENV.from_string(self.system).render(**variables).strip()}]
+        for example in self.examples.get(kind or "", []):
+            messages.append({"role": "user", "content": self._user(example.passage, variables)})
+            messages.append({"role": "assistant", "content": json.dumps(example.output)})
+        messages.append({"role": "user", "content": self._user(passage, variables)})
+        return messages
+
+    def _user(self, passage: str, variables: dict[str, Any]) -> str:
+        return _ENV.from_string(self.user).render(passage=passage, **variables).strip()
+
+
+def available_prompts() -> list[str]:
+    return sorted(path.stem for path in PROMPT_DIR.glob("*.yaml"))
+
+
+@cache
+def load_prompt(name_or_path: str) -> PromptVersion:
+    """A bundled version by name ("v2"), or a user's own prompt file by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PROMPT_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        raise ValueError(f"unknown prompt version {name_or_path!r}; available: {', '.join(available_prompts())}")
+    raw = path.read_bytes()
+    data = yaml.safe_load(raw)
+    return PromptVersion(
+        name=data["name"],
+        description=" ".join(data["description"].split()),
+        strategy=data["strategy"],
+        system=data["system"],
+        user=data["user"],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        examples={
+            kind: [Example(passage=" ".join(e["passage"].split()), output=e["output"]) for e in examples]
+            for kind, examples in (data.get("examples") or {}).items()
+        },
+        window_tokens=data.get("window_tokens", 1500),
+        passage_tokens=data.get("passage_tokens", 400),
+        passages_per_kind=data.get("passages_per_kind", 3),
+    )

@@ -1,0 +1,51 @@
+"""The data contract of eightk: canonical records, the smaller candidates models fill, and grounding."""
+
+from schemas.candidates import (
+    AppointmentCandidate,
+    AppointmentsInPassage,
+    DealCandidate,
+    DealsInPassage,
+    EventsInText,
+    PartyMention,
+    parse_date,
+    salvage,
+)
+from schemas.grounding import Span, fold, locate
+from schemas.money import Money, MoneyQualifier, parse_money
+from schemas.records import (
+    Appointment,
+    AppointmentAction,
+    Deal,
+    DealType,
+    Evidence,
+    FilingExtraction,
+    GroundingContext,
+    Party,
+    PartyRole,
+)
+
+__all__ = [
+    "Appointment",
+    "AppointmentAction",
+    "AppointmentCandidate",
+    "AppointmentsInPassage",
+    "Deal",
+    "DealCandidate",
+    "DealType",
+    "DealsInPassage",
+    "EventsInText",
+    "Evidence",
+    "FilingExtraction",
+    "GroundingContext",
+    "Money",
+    "MoneyQualifier",
+    "Party",
+    "PartyMention",
+    "PartyRole",
+    "Span",
+    "fold",
+    "locate",
+    "parse_date",
+    "parse_money",
+    "salvage",
+]
