@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import email.utils
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, ret
 from schemas import GroundingContext, salvage
 
 T = TypeVar("T", bound=BaseModel)
+logging.getLogger("instructor").addHandler(logging.NullHandler())  # failures are reported in results, not logs
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from schemas.grounding import fold
+from schemas.grounding import fold, sentences
 
 EventKind = Literal["deal", "appointment"]
 
@@ -51,13 +51,11 @@ _MINIMUM_SCORE = 2
 _MIN_PARAGRAPH_CHARS = 240  # a heading or a one-line paragraph is read together with what follows
 _BOILERPLATE = re.compile(
     r"forward-looking|safe harbor|private securities litigation|pursuant to the requirements of the securities"
-    r"|investor (relations|contact)|media contact|incorporated (herein )?by reference|exhibit index"
+    r"|investor\s+(relations|contact)|media\s+contact|incorporated\s+(herein\s+)?by\s+reference|exhibit\s+index"
     r"|check the appropriate box|commission file number|emerging growth company",
     re.IGNORECASE,
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z\"(])")
-_CHARS_PER_TOKEN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +91,7 @@ def _fit(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int,
         return
     while end - start > max_chars:
         cut = start + max_chars
-        sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text, start, cut)]
+        sentence_ends = [span.end for span in sentences(text, start, cut)][:-1]
         cut = sentence_ends[-1] if sentence_ends and sentence_ends[-1] > start + max_chars // 3 else cut
         yield start, cut
         start = cut
@@ -105,16 +103,18 @@ def _fit(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int,
 
 def score(passage_text: str, kind: EventKind) -> int:
     """How many kinds of signal the passage's non-boilerplate sentences carry; 0 without a core signal."""
-    substance = " ".join(s for s in _SENTENCE_END.split(passage_text) if not _BOILERPLATE.search(s))
+    if _BOILERPLATE.search(passage_text[:200]):
+        return 0
+    parts = [passage_text[span.start : span.end] for span in sentences(passage_text)]
+    substance = " ".join(part for part in parts if not _BOILERPLATE.search(part))
     hits = [bool(pattern.search(substance)) for pattern in _SIGNALS[kind]]
     return sum(hits) if any(hits[: _CORE[kind]]) else 0
 
 
 def find_passages(
-    text: str, *, max_tokens: int = 400, max_per_kind: int = 3, kinds: tuple[EventKind, ...] = ("deal", "appointment")
+    text: str, *, max_chars: int = 1600, max_per_kind: int = 3, kinds: tuple[EventKind, ...] = ("deal", "appointment")
 ) -> list[Passage]:
     """The best-scoring paragraphs for each kind, near-duplicates removed, in document order."""
-    max_chars = max_tokens * _CHARS_PER_TOKEN
     spans = list(paragraphs(text, max_chars))
     chosen: list[Passage] = []
     for kind in kinds:
@@ -124,17 +124,19 @@ def find_passages(
         )
         kept: list[Passage] = []
         for passage in ranked:
-            if len(kept) == max_per_kind:
-                break
-            if not any(_near_duplicate(passage.text(text), other.text(text)) for other in kept):
+            twin = next((k for k in kept if _near_duplicate(passage.text(text), k.text(text))), None)
+            if twin is not None:
+                # The same news twice (8-K body, then press release): read the body's, which comes first.
+                if passage.start < twin.start:
+                    kept[kept.index(twin)] = passage
+            elif len(kept) < max_per_kind:
                 kept.append(passage)
         chosen.extend(kept)
     return sorted(chosen, key=lambda p: (p.start, p.kind or ""))
 
 
-def windows(text: str, *, max_tokens: int) -> list[Passage]:
+def windows(text: str, *, max_chars: int) -> list[Passage]:
     """The whole filing as consecutive windows that each fit the budget: nothing is left unread."""
-    max_chars = max_tokens * _CHARS_PER_TOKEN
     result: list[Passage] = []
     start = end = None
     for s, e in paragraphs(text, max_chars):

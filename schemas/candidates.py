@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Self
+from enum import Enum
+from typing import Any, Self, get_args
 
 from dateutil import parser as dateparser
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from schemas.grounding import locate
+from schemas.grounding import locate, sentences
 from schemas.money import Money, parse_money
 from schemas.records import (
     Appointment,
@@ -47,6 +48,9 @@ class _Grounded(BaseModel):
         for path, value in _string_values(self):
             if locate(value, grounding.source, grounding.window) is None:
                 problems.append(f"{path}={value!r} does not occur in the passage; copy it exactly or use null")
+        for name, number in _numbers(self):
+            if not _number_in(number, grounding):
+                problems.append(f"{name}={number} does not occur in the passage; use null")
         return problems
 
     @model_validator(mode="after")
@@ -60,28 +64,85 @@ class _Grounded(BaseModel):
 
 
 def _string_values(model: BaseModel, prefix: str = "") -> list[tuple[str, str]]:
+    """Every free-text value of a candidate with its path (enum values are the schema's, not copied)."""
     values: list[tuple[str, str]] = []
     for name, value in model:
         path = f"{prefix}{name}"
         items = value if isinstance(value, list) else [value]
         for index, item in enumerate(items):
             item_path = f"{path}[{index}]" if isinstance(value, list) else path
-            if isinstance(item, str):
+            if isinstance(item, str) and not isinstance(item, Enum):
                 values.append((item_path, item))
             elif isinstance(item, BaseModel):
                 values.extend(_string_values(item, f"{item_path}."))
     return values
 
 
-def _drop_ungrounded(data: Any, grounding: GroundingContext) -> Any:
-    """Strip every string not found in the passage, for the last, lenient parse of a failed attempt."""
-    if isinstance(data, str):
-        return data if locate(data, grounding.source, grounding.window) else None
-    if isinstance(data, list):
-        return [kept for kept in (_drop_ungrounded(item, grounding) for item in data) if kept is not None]
-    if isinstance(data, dict):
-        return {key: _drop_ungrounded(value, grounding) for key, value in data.items()}
-    return data
+def _anchor(model: BaseModel) -> str | None:
+    """The value a record is about: the person, or the first party."""
+    person = getattr(model, "person", None)
+    parties = getattr(model, "parties", None)
+    return person if isinstance(person, str) else (parties[0].name if parties else None)
+
+
+def _sentence_naming(anchor: str | None, grounding: GroundingContext) -> str | None:
+    """The first sentence of the passage that names `anchor`: evidence located by us, not by the model."""
+    if not anchor:
+        return None
+    start, end = grounding.window or (0, len(grounding.source))
+    for span in sentences(grounding.source, start, end):
+        sentence = grounding.source[span.start : span.end].strip()
+        if sentence and locate(anchor, sentence) is not None:
+            return sentence[:600]
+    return None
+
+
+def _numbers(model: BaseModel) -> list[tuple[str, int]]:
+    return [(n, v) for n, v in model if isinstance(v, int) and not isinstance(v, bool)]
+
+
+def _number_in(number: int, grounding: GroundingContext) -> bool:
+    start, end = grounding.window or (0, len(grounding.source))
+    return re.search(rf"(?<![\d.,]){number}(?![\d]|[.,]\d)", grounding.source[start:end]) is not None
+
+
+def _strip_ungrounded(model: BaseModel, grounding: GroundingContext) -> BaseModel | None:
+    """The model with ungrounded nullable values nulled; None when a value that cannot be null is ungrounded."""
+    data: dict[str, Any] = {}
+    for name, value in model:
+        required = type(None) not in get_args(type(model).model_fields[name].annotation)
+        if isinstance(value, str) and not isinstance(value, Enum):
+            grounded = locate(value, grounding.source, grounding.window) is not None
+            if not grounded and name == "evidence":
+                value, grounded = _sentence_naming(_anchor(model), grounding), True
+            if (not grounded or value is None) and required:
+                return None
+            data[name] = value if grounded else None
+        elif isinstance(value, list):
+            kept = []
+            for item in value:
+                if isinstance(item, BaseModel):
+                    item = _strip_ungrounded(item, grounding)
+                elif isinstance(item, str) and locate(item, grounding.source, grounding.window) is None:
+                    item = None
+                if item is not None:
+                    kept.append(item)
+            if not kept and value and type(model).model_fields[name].metadata:  # a list with a min_length
+                return None
+            data[name] = kept
+        elif isinstance(value, int) and not isinstance(value, bool) and not _number_in(value, grounding):
+            data[name] = None
+        else:
+            data[name] = value
+    return type(model).model_validate(data, context={**grounding.as_context(), "salvage": True})
+
+
+def as_written(value: str | None, grounding: GroundingContext) -> str | None:
+    """The source's own spelling of a grounded value ("Genentech, Inc." for "Genentech Inc")."""
+    if value is None:
+        return None
+    span = locate(value, grounding.source, grounding.window)
+    return " ".join(grounding.source[span.start : span.end].split()) if span else value
 
 
 class PartyMention(_Grounded):
@@ -89,25 +150,27 @@ class PartyMention(_Grounded):
     role: PartyRole
 
 
+# Every field is required (null allowed): grammar-constrained decoding then emits each key, in this order,
+# the way the worked example does, instead of stopping early. Evidence comes last, quoting what was used.
 class DealCandidate(_Grounded):
-    """A deal the passage reports. Copy every value exactly as written; use null when it is not stated."""
+    """A deal the passage reports. Copy every value exactly as written; null when it is not stated."""
 
-    evidence: str = Field(min_length=1, description="The sentence that reports the deal, copied verbatim.")
     deal_type: DealType
-    parties: list[PartyMention] = Field(min_length=1, max_length=6)
-    technology_or_asset: str | None = None
-    field_or_indication: str | None = None
-    territory: str | None = None
-    exclusive: bool | None = None
-    upfront_payment: str | None = Field(default=None, description='As written, e.g. "$5 million".')
-    milestone_payments_total: str | None = Field(default=None, description="Total milestones as written.")
-    royalties: bool | None = None
-    equity_investment: str | None = None
-    total_value: str | None = Field(default=None, description="Total price or value of the deal as written.")
-    agreement_date: str | None = Field(default=None, description="Date the agreement was signed, as written.")
+    parties: list[PartyMention] = Field(min_length=1, max_length=4)
+    technology_or_asset: str | None
+    field_or_indication: str | None
+    territory: str | None
+    exclusive: bool | None
+    upfront_payment: str | None = Field(description='As written, e.g. "$5 million".')
+    milestone_payments_total: str | None = Field(description="Total milestones as written.")
+    royalties: bool | None
+    equity_investment: str | None
+    total_value: str | None = Field(description="Total price or value of the deal as written.")
+    agreement_date: str | None = Field(description="Date the agreement was signed, as written.")
+    evidence: str = Field(min_length=1, description="The sentence that reports the deal, copied verbatim.")
 
     @model_validator(mode="after")
-    def _money_and_dates_parse(self) -> Self:
+    def _money_parses(self) -> Self:
         for name in ("upfront_payment", "milestone_payments_total", "equity_investment", "total_value"):
             value = getattr(self, name)
             if value is not None and parse_money(value) is None:
@@ -121,7 +184,7 @@ class DealCandidate(_Grounded):
         return Deal.model_validate(
             {
                 "deal_type": self.deal_type,
-                "parties": [party.model_dump() for party in self.parties],
+                "parties": [{"name": as_written(p.name, grounding), "role": p.role} for p in self.parties],
                 "technology_or_asset": self.technology_or_asset,
                 "field_or_indication": self.field_or_indication,
                 "territory": self.territory,
@@ -139,23 +202,27 @@ class DealCandidate(_Grounded):
 
 
 class AppointmentCandidate(_Grounded):
-    """A change in one person's position. Copy every value exactly as written; use null when not stated."""
+    """A change in one person's position. Copy every value exactly as written; null when not stated."""
 
-    evidence: str = Field(min_length=1, description="The sentence that reports the change, copied verbatim.")
     person: str = Field(min_length=1, description="The person's full name as written.")
     action: AppointmentAction
-    titles: list[str] = Field(default_factory=list, max_length=6, description="New titles (or titles left).")
-    company: str | None = None
-    effective_date: str | None = Field(default=None, description="When it takes effect, as written.")
-    predecessor: str | None = None
-    prior_positions: list[str] = Field(default_factory=list, max_length=6)
-    interim: bool = False
-    age: int | None = None
+    titles: list[str] = Field(max_length=4, description="New titles (or the titles left).")
+    company: str | None
+    effective_date: str | None = Field(description="When it takes effect, as written.")
+    predecessor: str | None
+    prior_positions: list[str] = Field(max_length=3)
+    interim: bool
+    age: int | None
+    evidence: str = Field(min_length=1, description="The sentence that reports the change, copied verbatim.")
 
     def to_record(self, grounding: GroundingContext) -> Appointment:
         return Appointment.model_validate(
             {
                 **self.model_dump(exclude={"evidence", "effective_date", "age"}),
+                "person": as_written(self.person, grounding),
+                "company": as_written(self.company, grounding),
+                "predecessor": as_written(self.predecessor, grounding),
+                "titles": [as_written(title, grounding) for title in self.titles],
                 "effective_date": parse_date(self.effective_date) if self.effective_date else None,
                 "age": self.age if self.age is not None and 18 <= self.age <= 110 else None,
                 "evidence": [Evidence(quote=self.evidence)],
@@ -164,26 +231,44 @@ class AppointmentCandidate(_Grounded):
         )
 
 
+# List caps bound what a grammar-constrained small model can ramble into (it repeats a record until the cap).
 class DealsInPassage(BaseModel):
-    deals: list[DealCandidate] = Field(default_factory=list, max_length=4)
+    deals: list[DealCandidate] = Field(max_length=1)
 
 
 class AppointmentsInPassage(BaseModel):
-    appointments: list[AppointmentCandidate] = Field(default_factory=list, max_length=8)
+    appointments: list[AppointmentCandidate] = Field(max_length=3)
 
 
 class EventsInText(BaseModel):
     """Both kinds at once, for prompt versions that read a whole filing window in one call."""
 
-    deals: list[DealCandidate] = Field(default_factory=list, max_length=4)
-    appointments: list[AppointmentCandidate] = Field(default_factory=list, max_length=8)
+    deals: list[DealCandidate] = Field(max_length=2)
+    appointments: list[AppointmentCandidate] = Field(max_length=4)
 
 
 def salvage(response_model: type[BaseModel], data: Any, grounding: GroundingContext) -> BaseModel | None:
-    """The grounded part of a response that failed every retry: ungrounded values dropped, never kept."""
+    """The grounded part of an answer that failed every re-ask: each record kept only with its grounded
+    values, a record whose evidence or name is not in the source dropped. Never keeps an ungrounded value."""
+    if not isinstance(data, dict):
+        return None
+    lenient = {**grounding.as_context(), "salvage": True}
+    kept: dict[str, list[BaseModel]] = {}
+    for name, field in response_model.model_fields.items():
+        item_type = field.annotation.__args__[0] if hasattr(field.annotation, "__args__") else None
+        if not (isinstance(item_type, type) and issubclass(item_type, BaseModel)):
+            continue
+        kept[name] = []
+        for item in data.get(name) or []:
+            try:
+                candidate = item_type.model_validate(item, context=lenient)
+            except ValueError:
+                continue
+            stripped = _strip_ungrounded(candidate, grounding)
+            if stripped is not None:
+                kept[name].append(stripped)
     try:
-        return response_model.model_validate(
-            _drop_ungrounded(data, grounding), context={**grounding.as_context(), "salvage": True}
-        )
+        return response_model.model_validate({k: [v.model_dump() for v in vs] for k, vs in kept.items()},
+                                             context=lenient)
     except ValueError:
         return None

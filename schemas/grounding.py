@@ -1,8 +1,9 @@
 """Locate quoted text in a filing, tolerant of the noise that separates a quote from its source.
 
-Models (and annotators) reflow whitespace, change case and straighten typographic quotes when they copy a
-sentence; none of that should make a true quote look invented. Everything else (a changed word or number)
-must, so matching is exact after this small normalization and never fuzzy.
+Models (and annotators) reflow whitespace, change case, straighten typographic quotes and drop a comma
+("Genentech Inc" for "Genentech, Inc.") when they copy; none of that should make a true quote look
+invented. Everything else (a changed word or digit) must, so matching is exact after this small
+normalization and never fuzzy. Punctuation between digits is kept: "$2.5 billion" is not "$25 billion".
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _FOLD = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
+_IGNORED_PUNCTUATION = frozenset(",.;:'\"()[]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,10 @@ def _fold(text: str) -> _Folded:
     chars: list[str] = []
     origin: list[int] = []
     previous_space = True  # drop leading whitespace
-    for index, char in enumerate(text.translate(_FOLD)):
+    folded = text.translate(_FOLD)
+    for index, char in enumerate(folded):
+        if char in _IGNORED_PUNCTUATION and not _between_digits(folded, index):
+            continue
         if char.isspace():
             if previous_space:
                 continue
@@ -58,9 +63,13 @@ def _fold(text: str) -> _Folded:
     return _Folded("".join(chars), tuple(origin))
 
 
+def _between_digits(text: str, index: int) -> bool:
+    return 0 < index < len(text) - 1 and text[index - 1].isdigit() and text[index + 1].isdigit()
+
+
 def fold(text: str) -> str:
-    """The comparison form of a text: one space between words, lower case, plain quotes and dashes."""
-    return _SPACE.sub(" ", text.translate(_FOLD)).strip().lower()
+    """The comparison form of a text: one space between words, lower case, no quotes or stray punctuation."""
+    return _fold(text).text.strip()
 
 
 def locate(needle: str, haystack: str, window: tuple[int, int] | None = None) -> Span | None:
@@ -81,3 +90,25 @@ def locate(needle: str, haystack: str, window: tuple[int, int] | None = None) ->
 
 def contains(needle: str, haystack: str, window: tuple[int, int] | None = None) -> bool:
     return locate(needle, haystack, window) is not None
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z\"(])")
+_ABBREVIATIONS = frozenset(
+    "inc corp co ltd llc plc mr mrs ms dr jr sr st no nos vs u.s u.k n.a s.a n.v e.g i.e approx".split()
+)
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans of `text[start:end]`, not broken after "Inc." or "Mr." or an initial."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    begin = start
+    for match in _SENTENCE_BREAK.finditer(text, start, end):
+        word = text[begin : match.start()].rsplit(maxsplit=1)[-1].lower() if text[begin : match.start()].strip() else ""
+        if word.strip("(\"'") in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue
+        spans.append(Span(begin, match.start() + 1))
+        begin = match.end()
+    if text[begin:end].strip():
+        spans.append(Span(begin, end))
+    return [Span(sp.start + (len(text[sp.start:sp.end]) - len(text[sp.start:sp.end].lstrip())), sp.end) for sp in spans]

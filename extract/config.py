@@ -1,0 +1,52 @@
+"""Which model to talk to: arguments first, then the environment, then the embedded default.
+
+    EIGHTK_MODEL     model name, or a path to a .gguf file to serve with the embedded server
+    OPENAI_BASE_URL  any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, OpenAI)
+    OPENAI_API_KEY   the key for it (never logged, never recorded)
+    EIGHTK_DIALECT   llama_cpp | json_schema | tools: how that server enforces a schema
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from extract.llm import Dialect, ModelClient
+from extract.server import shared_server
+
+OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+
+
+def make_client(
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    *,
+    dialect: str | Dialect | None = None,
+    concurrency: int | None = None,
+) -> ModelClient:
+    """A client for the configured model; with nothing configured, the embedded llama.cpp server."""
+    model = model or os.environ.get("EIGHTK_MODEL")
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+    api_key = api_key or os.environ.get("OPENAI_API_KEY")
+    chosen_dialect = dialect or os.environ.get("EIGHTK_DIALECT")
+    gguf = model is not None and model.endswith(".gguf")
+    if base_url is None and (gguf or (model is None and api_key is None)):
+        server = shared_server(Path(model) if model else None)
+        return ModelClient(
+            model=server.model_alias,
+            base_url=server.base_url,
+            api_key="embedded",  # the local server checks no key
+            dialect=Dialect.llama_cpp,
+            context_tokens=server.context_tokens,
+            concurrency=concurrency or 1,  # one llama.cpp slot: more only queues
+            max_retries=1,  # a 135M model rarely fixes a second time what it got wrong twice
+        )
+    return ModelClient(
+        model=model or OPENAI_DEFAULT_MODEL,
+        base_url=base_url,
+        api_key=api_key or "none",
+        dialect=Dialect(chosen_dialect) if chosen_dialect else Dialect.json_schema,
+        context_tokens=int(os.environ.get("EIGHTK_CONTEXT_TOKENS", "8192" if base_url else "128000")),
+        concurrency=concurrency or 8,
+    )

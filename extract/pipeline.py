@@ -1,0 +1,246 @@
+"""filing text -> sections -> passages -> model calls -> validated, grounded records -> one FilingExtraction."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from extract import cover
+from extract.llm import CallStats, ModelCallError, ModelClient
+from extract.merge import merge_appointments, merge_deals
+from extract.passages import Passage, find_passages, windows
+from extract.reader import Filing, read_filing
+from extract.sections import reported_items, split_sections
+from prompts import PromptVersion, load_prompt
+from schemas import (
+    Appointment,
+    AppointmentsInPassage,
+    Deal,
+    DealsInPassage,
+    EventsInText,
+    FilingExtraction,
+    GroundingContext,
+    locate,
+)
+
+CHARS_PER_TOKEN = 4  # a conservative average for English filings and these tokenizers
+COMPLETION_TOKENS = {"passages": 450, "whole_filing": 800}
+
+
+class Usage(BaseModel):
+    calls: int = 0
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class CallTrace(BaseModel):
+    """One model call: what it read, what it cost, what came of it."""
+
+    kind: str | None
+    start: int
+    end: int
+    attempts: int
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    records: int = 0
+    outcome: str = "valid"  # valid | salvaged | failed
+
+
+class ExtractionResult(BaseModel):
+    """A filing's extraction and its provenance: which model and prompt, what it cost, what went wrong."""
+
+    document: str
+    content_hash: str
+    extraction: FilingExtraction
+    model: str
+    prompt: str
+    prompt_sha256: str
+    usage: Usage = Field(default_factory=Usage)
+    latency_s: float = 0.0
+    warnings: list[str] = Field(default_factory=list)
+    calls: list[CallTrace] = Field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes a result reusable: the same text, the same prompt, the same model."""
+        return (self.content_hash, self.prompt_sha256, self.model)
+
+
+class ExtractionFailed(ModelCallError):
+    """Every model call for the filing failed: nothing was extracted."""
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    passage: Passage
+    response_model: type[BaseModel]
+    messages: list[dict[str, str]]
+
+
+def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[PlannedCall]:
+    """The calls a prompt version makes for a filing, each sized to fit the model's context window."""
+    completion = COMPLETION_TOKENS[version.strategy]
+    kinds: list[str | None] = [None] if version.strategy == "whole_filing" else ["deal", "appointment"]
+    models: dict[str | None, type[BaseModel]] = {
+        None: EventsInText, "deal": DealsInPassage, "appointment": AppointmentsInPassage
+    }
+    overhead = max(
+        sum(len(m["content"]) for m in version.messages(kind=k, passage="", schema=models[k].model_json_schema()))
+        // CHARS_PER_TOKEN
+        for k in kinds
+    )
+    wanted = version.window_tokens if version.strategy == "whole_filing" else version.passage_tokens
+    budget = min(wanted, context_tokens - completion - overhead - 64)
+    if budget < 100:
+        raise ValueError(f"the model's context ({context_tokens} tokens) is too small for prompt {version.name}")
+    max_chars = budget * CHARS_PER_TOKEN
+    if version.strategy == "whole_filing":
+        passages = windows(text, max_chars=max_chars)
+    else:
+        passages = find_passages(text, max_chars=max_chars, max_per_kind=version.passages_per_kind)
+    return [
+        PlannedCall(
+            passage=p,
+            response_model=models[p.kind],
+            messages=version.messages(
+                kind=p.kind, passage=p.text(text), schema=models[p.kind].model_json_schema()
+            ),
+        )
+        for p in passages
+    ]
+
+
+async def _run_call(
+    client: ModelClient, call: PlannedCall, filing: Filing, completion_tokens: int
+) -> tuple[list[Deal], list[Appointment], CallTrace, list[str]]:
+    grounding = GroundingContext(source=filing.text, window=(call.passage.start, call.passage.end))
+    warnings: list[str] = []
+    trace = CallTrace(kind=call.passage.kind, start=call.passage.start, end=call.passage.end, attempts=0,
+                      prompt_tokens=0, completion_tokens=0, latency_s=0.0)  # fmt: skip
+    try:
+        answer, stats = await client.structured(
+            call.response_model, call.messages, grounding, max_tokens=completion_tokens
+        )
+    except ModelCallError as error:
+        stats = CallStats(error.attempts, error.prompt_tokens, error.completion_tokens)
+        _fill(trace, stats, outcome="failed")
+        return [], [], trace, [f"passage {call.passage.start}-{call.passage.end}: {error}"]
+    _fill(trace, stats, outcome="salvaged" if stats.salvaged else "valid")
+    if stats.salvaged:
+        warnings.append(
+            f"passage {call.passage.start}-{call.passage.end}: kept only grounded values after "
+            f"{stats.attempts} attempts ({'; '.join(stats.errors)[:300]})"
+        )
+    deals: list[Deal] = []
+    appointments: list[Appointment] = []
+    for candidate in [*getattr(answer, "deals", []), *getattr(answer, "appointments", [])]:
+        try:
+            record = candidate.to_record(grounding)
+        except ValidationError as error:
+            warnings.append(f"dropped a record that does not validate: {error.errors()[0]['msg']}")
+            continue
+        (deals if isinstance(record, Deal) else appointments).append(record)  # type: ignore[arg-type]
+    trace.records = len(deals) + len(appointments)
+    return deals, appointments, trace, warnings
+
+
+def _fill(trace: CallTrace, stats: CallStats, *, outcome: str) -> None:
+    trace.attempts, trace.prompt_tokens, trace.completion_tokens = stats.attempts, stats.prompt_tokens, stats.completion_tokens
+    trace.latency_s, trace.outcome = round(stats.latency_s, 3), outcome
+
+
+async def extract_filing(filing: Filing, version: PromptVersion, client: ModelClient) -> ExtractionResult:
+    """Run one prompt version over one filing with one model."""
+    started = time.perf_counter()
+    sections = split_sections(filing.text)
+    calls = plan_calls(filing.text, version, client.context_tokens)
+    completion = COMPLETION_TOKENS[version.strategy]
+    outcomes = await asyncio.gather(*(_run_call(client, call, filing, completion) for call in calls))
+    deals = merge_deals([d for outcome in outcomes for d in outcome[0]])
+    appointments = merge_appointments([a for outcome in outcomes for a in outcome[1]])
+    traces = [outcome[2] for outcome in outcomes]
+    warnings = [*filing.notes, *(w for outcome in outcomes for w in outcome[3])]
+    usage = Usage(
+        calls=len(traces),
+        attempts=sum(t.attempts for t in traces),
+        prompt_tokens=sum(t.prompt_tokens for t in traces),
+        completion_tokens=sum(t.completion_tokens for t in traces),
+    )
+    if traces and all(t.outcome == "failed" for t in traces):
+        raise ExtractionFailed(
+            f"{filing.name}: every model call failed; first error: {warnings[len(filing.notes)]}",
+            attempts=usage.attempts, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+        )  # fmt: skip
+    extraction = FilingExtraction(
+        company=cover.company(filing.text),
+        form_type=cover.form_type(filing.text),
+        filing_date=cover.filing_date(filing.text),
+        report_date=cover.report_date(filing.text),
+        items=reported_items(sections, filing.text),
+        deals=deals,
+        appointments=appointments,
+    )
+    return ExtractionResult(
+        document=filing.name,
+        content_hash=filing.content_hash,
+        extraction=extraction,
+        model=client.model,
+        prompt=version.name,
+        prompt_sha256=version.sha256,
+        usage=usage,
+        latency_s=round(time.perf_counter() - started, 3),
+        warnings=warnings,
+        calls=traces,
+    )
+
+
+def evidence_verified(result: ExtractionResult, text: str) -> tuple[int, int]:
+    """(verified, total) evidence quotes: each is looked up again in the filing text."""
+    quotes = [e.quote for r in [*result.extraction.deals, *result.extraction.appointments] for e in r.evidence]
+    return sum(1 for q in quotes if locate(q, text) is not None), len(quotes)
+
+
+async def aextract(
+    source: str | Path | bytes,
+    *,
+    prompt: str = "v2",
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    client: ModelClient | None = None,
+    name: str | None = None,
+) -> ExtractionResult:
+    """Extract deals and appointments from one filing (a path, its text, or its bytes)."""
+    from extract.config import make_client
+
+    filing = read_filing(source, name=name)
+    version = load_prompt(prompt)
+    own_client = client is None
+    active = client or make_client(model, base_url, api_key)
+    try:
+        return await extract_filing(filing, version, active)
+    finally:
+        if own_client:
+            await active.aclose()
+
+
+def extract(
+    source: str | Path | bytes,
+    *,
+    prompt: str = "v2",
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    client: ModelClient | None = None,
+    name: str | None = None,
+) -> ExtractionResult:
+    """Synchronous `aextract`, for scripts and notebooks without a running event loop."""
+    return asyncio.run(
+        aextract(source, prompt=prompt, model=model, base_url=base_url, api_key=api_key, client=client, name=name)
+    )
