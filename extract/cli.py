@@ -1,2 +1,133 @@
+"""The `eightk` command line: extract, serve, eval, compare. Errors are one red line, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
 import typer
-app = typer.Typer()
+from rich.console import Console
+
+from extract.llm import ModelCallError
+from extract.reader import InputError
+from extract.server import EmbeddedServer, ServerError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Structured extraction from SEC Form 8-K filings.")
+out_console = Console()
+err_console = Console(stderr=True)
+
+SAMPLES = {
+    "genentech": "immunogen-genentech-tap-license-2000.txt",
+    "millennium": "immunogen-cfo-appointment-millennium-collaboration-2001.txt",
+}
+
+PromptOption = Annotated[str, typer.Option("--prompt", "-p", help="Prompt version (a name in prompts/ or a path).")]
+ModelOption = Annotated[
+    str | None, typer.Option("--model", "-m", help="Model name, or a .gguf path. Default: the embedded model.")
+]
+BaseUrlOption = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")]
+DialectOption = Annotated[
+    str | None, typer.Option("--dialect", help="llama_cpp | json_schema | tools (how the server enforces a schema).")
+]
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Known failures become a one-line message and exit code 1; a typo'd path is not a stack trace."""
+    from evals.runner import ReplayMiss
+
+    try:
+        yield
+    except (InputError, ModelCallError, ServerError, ReplayMiss, FileNotFoundError, ValueError) as error:
+        err_console.print(f"[bold red]error:[/] {type(error).__name__}: {error}", highlight=False, markup=True)
+        raise typer.Exit(1) from None
+
+
+def sample_path(name: str) -> Path:
+    if name not in SAMPLES:
+        raise ValueError(f"unknown sample {name!r}; choose from {', '.join(SAMPLES)}")
+    return Path(str(resources.files("extract").joinpath("samples", SAMPLES[name])))
+
+
+@app.command()
+def extract(
+    files: Annotated[list[str] | None, typer.Argument(help="Filings: files, folders or globs.")] = None,
+    sample: Annotated[str | None, typer.Option(help="Run on a bundled sample: genentech or millennium.")] = None,
+    prompt: PromptOption = "v2",
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    dialect: DialectOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSONL here (resumable batch).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 4,
+    full: Annotated[bool, typer.Option(help="Print the whole result with provenance, not only the extraction.")] = False,
+) -> None:
+    """Extract deals and appointments. One file prints its JSON; several (or --out) run a resumable batch."""
+    from extract.batch import expand_sources, extract_many
+    from extract.config import make_client
+    from extract.pipeline import aextract
+
+    with friendly_errors():
+        sources = [sample_path(sample)] if sample else expand_sources(files or [])
+        if not sources:
+            raise ValueError("no input files (give FILES or --sample genentech)")
+        client = make_client(model, base_url, dialect=dialect)
+
+        async def run() -> int:
+            try:
+                if out is None and len(sources) == 1:
+                    result = await aextract(sources[0], prompt=prompt, client=client)
+                    payload = result.model_dump(mode="json") if full else result.extraction.model_dump(mode="json")
+                    out_console.print_json(json.dumps(payload))
+                    err_console.print(
+                        f"[dim]{result.model} · prompt {result.prompt} ({result.prompt_sha256[:12]}) · "
+                        f"{result.usage.calls} calls, {result.usage.attempts} attempts, "
+                        f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens · {result.latency_s:.1f} s[/]"
+                    )
+                    for warning in result.warnings:
+                        err_console.print(f"[yellow]warning:[/] {warning[:300]}", highlight=False)
+                    return 0
+                target = out or Path("results.jsonl")
+                summary = await extract_many(sources, out=target, client=client, prompt=prompt,
+                                             concurrency=concurrency, show_progress=sys.stderr.isatty())  # fmt: skip
+                err_console.print(f"{summary.done} extracted, {summary.skipped} already done, {summary.failed} failed "
+                                  f"-> {target}" + (f" (errors in {target.stem}.errors.jsonl)" if summary.failed else ""))  # fmt: skip
+                return 1 if summary.failed else 0
+            finally:
+                await client.aclose()
+
+        code = asyncio.run(run())
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    model: Annotated[Path | None, typer.Option(help="A .gguf file. Default: the bundled SmolLM2-135M.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1. Default: a free one.")] = None,
+    context: Annotated[int, typer.Option(help="Context window in tokens.")] = 8192,
+) -> None:
+    """Run the embedded llama.cpp server in the foreground (127.0.0.1 only) until Ctrl-C."""
+    with friendly_errors():
+        server = EmbeddedServer(model, port=port, context_tokens=context)
+        err_console.print(f"serving {server.model_path.name} at {server.base_url} (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def _register_eval_commands(register: Callable[..., Callable[..., object]]) -> None:
+    from evals.cli import compare_command, eval_command
+
+    register(name="eval")(eval_command)
+    register(name="compare")(compare_command)
+
+
+_register_eval_commands(app.command)
+
+

@@ -106,6 +106,7 @@ class RetryPolicy:
     attempts: int = 6
     initial_wait_s: float = 0.5
     max_wait_s: float = 30.0
+    max_retry_after_s: float = 120.0  # a server asking for longer is treated as asking for this long
 
     def wait(self, state: RetryCallState) -> float:
         """Retry-After when the server gives one (capped), else exponential backoff with full jitter."""
@@ -113,7 +114,7 @@ class RetryPolicy:
         if outcome is not None and not outcome.failed:
             asked = retry_after_seconds(outcome.result())
             if asked is not None:
-                return min(asked, self.max_wait_s)
+                return min(asked, self.max_retry_after_s)
         ceiling = min(self.max_wait_s, self.initial_wait_s * 2 ** (state.attempt_number - 1))
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not crypto)
 
@@ -134,8 +135,7 @@ class RetryingTransport(httpx.AsyncBaseTransport):
                 httpx.Request(request.method, request.url, headers=request.headers, content=body,
                               extensions=request.extensions)  # fmt: skip
             )
-            if response.status_code in RETRY_STATUSES:
-                await response.aread()
+            await response.aread()  # read here, so a body cut short is a transport fault and retried
             return response
 
         retrying = AsyncRetrying(
@@ -233,7 +233,8 @@ class ModelClient:
         costs = {"attempts": stats.attempts, "prompt_tokens": stats.prompt_tokens,
                  "completion_tokens": stats.completion_tokens}  # fmt: skip
         if isinstance(cause, openai.APIConnectionError | openai.APIStatusError):
-            raise TransportError(f"{type(cause).__name__}: {cause}", **costs) from cause
+            root = f" ({type(cause.__cause__).__name__}: {cause.__cause__})" if cause.__cause__ else ""
+            raise TransportError(f"{type(cause).__name__}: {cause}{root}", **costs) from cause
         stats.errors.append(str(cause or error)[:500])
         last = getattr(error, "last_completion", None)
         content = last.choices[0].message.content if last is not None and last.choices else None

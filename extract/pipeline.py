@@ -28,7 +28,7 @@ from schemas import (
 )
 
 CHARS_PER_TOKEN = 4  # a conservative average for English filings and these tokenizers
-COMPLETION_TOKENS = {"passages": 450, "whole_filing": 800}
+COMPLETION_TOKENS = {"passages": 450, "whole_filing": 600}
 
 
 class Usage(BaseModel):
@@ -50,6 +50,7 @@ class CallTrace(BaseModel):
     latency_s: float
     records: int = 0
     outcome: str = "valid"  # valid | salvaged | failed
+    error: str | None = None
 
 
 class ExtractionResult(BaseModel):
@@ -65,6 +66,21 @@ class ExtractionResult(BaseModel):
     latency_s: float = 0.0
     warnings: list[str] = Field(default_factory=list)
     calls: list[CallTrace] = Field(default_factory=list)
+
+    @classmethod
+    def failed(cls, filing: Filing, version: PromptVersion, model: str, error: ModelCallError) -> ExtractionResult:
+        """An empty result that keeps what the failed attempts cost and why they failed."""
+        return cls(
+            document=filing.name,
+            content_hash=filing.content_hash,
+            extraction=FilingExtraction(),
+            model=model,
+            prompt=version.name,
+            prompt_sha256=version.sha256,
+            usage=Usage(attempts=error.attempts, prompt_tokens=error.prompt_tokens,
+                        completion_tokens=error.completion_tokens),  # fmt: skip
+            warnings=[str(error)],
+        )
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -130,6 +146,7 @@ async def _run_call(
     except ModelCallError as error:
         stats = CallStats(error.attempts, error.prompt_tokens, error.completion_tokens)
         _fill(trace, stats, outcome="failed")
+        trace.error = str(error)[:500]
         return [], [], trace, [f"passage {call.passage.start}-{call.passage.end}: {error}"]
     _fill(trace, stats, outcome="salvaged" if stats.salvaged else "valid")
     if stats.salvaged:

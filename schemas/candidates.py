@@ -244,7 +244,7 @@ class EventsInText(BaseModel):
     """Both kinds at once, for prompt versions that read a whole filing window in one call."""
 
     deals: list[DealCandidate] = Field(max_length=2)
-    appointments: list[AppointmentCandidate] = Field(max_length=4)
+    appointments: list[AppointmentCandidate] = Field(max_length=3)
 
 
 def salvage(response_model: type[BaseModel], data: Any, grounding: GroundingContext) -> BaseModel | None:

@@ -1,0 +1,73 @@
+"""HTTP cassettes of model exchanges: the eval suite replays them offline, byte for byte.
+
+A request is stored as the hash of its body, never the body itself: the body holds filing text, which
+must not be copied into the project. Replay matches on method, path and that hash, so every distinct
+call (passage, prompt, re-ask) has its own recorded answer, and an unrecorded call fails loudly.
+Credentials are filtered from requests; cassettes are JSON (a safe format to load).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.request import Request
+
+from evals.dataset import PROJECT_ROOT
+
+CASSETTE_DIR = PROJECT_ROOT / "cassettes"
+SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
+KEPT_RESPONSE_HEADERS = {"content-type", "retry-after"}
+
+
+def body_digest(body: bytes | str | None) -> str:
+    """A stable digest of a JSON request body (key order and whitespace do not matter)."""
+    raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode("utf-8")
+    except ValueError:
+        canonical = raw
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+def hash_request_body(request: Request) -> Request:
+    """Replace the body by its digest; vcrpy applies this more than once to a request, so it is idempotent."""
+    body = request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else request.body
+    if body and not body.startswith("sha256:"):
+        request.body = body_digest(body).encode("ascii")
+    request.headers = {k: v for k, v in request.headers.items() if k.lower() == "content-type"}
+    return request
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    response["headers"] = {k: v for k, v in response["headers"].items() if k.lower() in KEPT_RESPONSE_HEADERS}
+    return response
+
+
+def vcr_kwargs(record: bool = False) -> dict[str, Any]:
+    """Settings shared by `eightk eval` and the pytest suite (pytest-recording's `vcr_config`)."""
+    return {
+        "serializer": "json",
+        "record_mode": "all" if record else "none",
+        "match_on": ["method", "path", "body"],
+        "filter_headers": list(SECRET_HEADERS),
+        "before_record_request": hash_request_body,
+        "before_record_response": scrub_response,
+        "decode_compressed_response": True,
+        "allow_playback_repeats": True,
+    }
+
+
+def cassette_path(model: str, prompt: str, doc_id: str) -> Path:
+    return CASSETTE_DIR / _slug(model) / prompt / f"{doc_id}.json"
+
+
+def recorder(record: bool = False) -> vcr.VCR:
+    return vcr.VCR(**{k: v for k, v in vcr_kwargs(record).items() if k != "allow_playback_repeats"})
+
+
+def _slug(model: str) -> str:
+    return "".join(c if c.isalnum() or c in ".-_" else "_" for c in model)

@@ -1,0 +1,104 @@
+"""`eightk eval` and `eightk compare`: replay (or record) the eval set and report scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from evals.baseline import load_baseline, regressions, write_baseline
+from evals.compare import compare, to_html, to_markdown
+from evals.dataset import load_dataset
+from evals.runner import EvalRun, run_eval_sync
+
+console = Console()
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def print_run(run: EvalRun) -> None:
+    report = run.report
+    table = Table(title=f"{run.prompt} on {run.model}: {len(report.documents)} documents")
+    for column in ("field", "TP", "FP", "FN", "P", "R", "F1"):
+        table.add_column(column, justify="left" if column == "field" else "right")
+    for (record_type, name), counts in sorted(report.field_counts().items()):
+        table.add_row(f"{record_type}.{name}", str(counts.tp), str(counts.fp), str(counts.fn),
+                      _fmt(counts.precision), _fmt(counts.recall), _fmt(counts.f1))  # fmt: skip
+    micro = report.micro
+    table.add_row("[bold]micro", str(micro.tp), str(micro.fp), str(micro.fn), _fmt(micro.precision),
+                  _fmt(micro.recall), f"[bold]{_fmt(micro.f1)}")  # fmt: skip
+    console.print(table)
+    console.print(
+        f"macro F1 (fields) {_fmt(report.macro_f1)} · macro F1 (documents) {_fmt(report.document_macro_f1)} · "
+        f"schema-valid calls {_fmt(report.schema_valid_rate)} · evidence verified {_fmt(report.evidence_verified_rate)}"
+    )
+
+
+def eval_command(
+    prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt versions (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model (cassette folder). Default: embedded.")] = None,
+    docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
+    record: Annotated[bool, typer.Option(help="Call the model and (re)record the cassettes.")] = False,
+    corpus: Annotated[str | None, typer.Option(help="Corpus folder (default ../shared/corpus or EIGHTK_CORPUS).")] = None,
+    update_baseline: Annotated[bool, typer.Option(help="Write these scores to evals/baseline.json.")] = False,
+    check_baseline: Annotated[bool, typer.Option(help="Exit 1 if a score fell below the baseline.")] = False,
+) -> None:
+    """Score prompt versions on the eval set, replaying cassettes offline (or recording them)."""
+    from extract.cli import friendly_errors
+
+    with friendly_errors():
+        runs = run_eval_sync(prompt or ["v1", "v2"], model=model, pattern=docs, record=record, corpus=corpus)
+        for run in runs.values():
+            print_run(run)
+        if update_baseline:
+            write_baseline(runs)
+            console.print("baseline updated: evals/baseline.json")
+        if check_baseline:
+            fell = regressions(runs, load_baseline())
+            for line in fell:
+                console.print(f"[red]regression:[/] {line}")
+            if fell:
+                raise typer.Exit(1)
+
+
+def compare_command(
+    a: Annotated[str, typer.Argument(help="Baseline prompt version.")],
+    b: Annotated[str, typer.Argument(help="Candidate prompt version.")],
+    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+    docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
+    corpus: Annotated[str | None, typer.Option()] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write the comparison as Markdown here.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
+) -> None:
+    """Compare two prompt versions field by field, with a paired-bootstrap interval of the F1 delta."""
+    from extract.cli import friendly_errors
+
+    with friendly_errors():
+        runs = run_eval_sync([a, b], model=model, pattern=docs, corpus=corpus)
+        comparison = compare(runs[a], runs[b])
+        for title, rows in (("record type", comparison.type_rows), ("field", comparison.field_rows),
+                            ("document", comparison.document_rows)):  # fmt: skip
+            table = Table(title=f"F1 by {title}")
+            for column in (title, a, b, "delta"):
+                table.add_column(column, justify="left" if column == title else "right")
+            for row in rows:
+                color = "green" if row.delta > 1e-9 else "red" if row.delta < -1e-9 else "dim"
+                table.add_row(row.name, _fmt(row.a), _fmt(row.b), f"[{color}]{row.delta:+.3f}")
+            console.print(table)
+        console.print(
+            f"micro F1 {_fmt(comparison.a.report.micro.f1)} -> {_fmt(comparison.b.report.micro.f1)} "
+            f"(delta {comparison.delta_f1:+.3f}, 95% CI [{comparison.ci_low:+.3f}, {comparison.ci_high:+.3f}]); "
+            f"{len(comparison.wins)} documents better, {len(comparison.losses)} worse: {comparison.verdict}"
+        )
+        if markdown:
+            markdown.write_text(to_markdown(comparison), encoding="utf-8")
+            console.print(f"markdown: {markdown}")
+        if html:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(to_html(comparison, load_dataset(corpus, docs)), encoding="utf-8")
+            console.print(f"html: {html}")

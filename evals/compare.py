@@ -1,0 +1,178 @@
+"""Two eval runs side by side: per field and record type, per document, and whether the difference is real.
+
+The F1 delta's confidence interval comes from a paired bootstrap over documents (the same resampled
+documents score both runs), so a difference that a different draw of documents would erase is called
+noise rather than progress.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from evals.dataset import Sample
+from evals.runner import EvalRun
+from evals.scorer import SCORED_FIELDS, Counts, DocumentScore, compare_field
+from schemas import FilingExtraction, Money, Party
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    a: float
+    b: float
+
+    @property
+    def delta(self) -> float:
+        return self.b - self.a
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: EvalRun
+    b: EvalRun
+    field_rows: list[Row]
+    type_rows: list[Row]
+    document_rows: list[Row]
+    delta_f1: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def verdict(self) -> str:
+        if self.ci_low > 0:
+            return f"{self.b.prompt} is better: the 95% interval of the F1 delta excludes 0"
+        if self.ci_high < 0:
+            return f"{self.a.prompt} is better: the 95% interval of the F1 delta excludes 0"
+        return "no significant difference: the 95% interval of the F1 delta includes 0 (noise)"
+
+    @property
+    def wins(self) -> list[str]:
+        return [r.name for r in self.document_rows if r.delta > 1e-9]
+
+    @property
+    def losses(self) -> list[str]:
+        return [r.name for r in self.document_rows if r.delta < -1e-9]
+
+
+def _micro(documents: list[DocumentScore]) -> float:
+    total = Counts()
+    for document in documents:
+        total.add(document.total)
+    return total.f1
+
+
+def paired_bootstrap(
+    a: list[DocumentScore], b: list[DocumentScore], *, rounds: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """95% interval of micro-F1(b) - micro-F1(a) over documents resampled with replacement, in pairs."""
+    rng = random.Random(seed)
+    n = len(a)
+    deltas = []
+    for _ in range(rounds):
+        picks = [rng.randrange(n) for _ in range(n)]
+        deltas.append(_micro([b[i] for i in picks]) - _micro([a[i] for i in picks]))
+    deltas.sort()
+    return deltas[int(0.025 * rounds)], deltas[int(0.975 * rounds) - 1]
+
+
+def compare(a: EvalRun, b: EvalRun) -> Comparison:
+    fields_a, fields_b = a.report.field_counts(), b.report.field_counts()
+    field_rows = [Row(f"{t}.{n}", fields_a[(t, n)].f1, fields_b[(t, n)].f1) for t, n in sorted(fields_a)]
+    types_a, types_b = a.report.type_counts(), b.report.type_counts()
+    type_rows = [Row(t, types_a[t].f1, types_b[t].f1) for t in sorted(types_a)]
+    type_rows.append(Row("all (micro)", a.report.micro.f1, b.report.micro.f1))
+    docs_b = {d.doc_id: d for d in b.report.documents}
+    document_rows = [Row(d.doc_id, d.total.f1, docs_b[d.doc_id].total.f1) for d in a.report.documents]
+    paired_b = [docs_b[d.doc_id] for d in a.report.documents]
+    low, high = paired_bootstrap(a.report.documents, paired_b) if a.report.documents else (0.0, 0.0)
+    return Comparison(a, b, field_rows, type_rows, document_rows, b.report.micro.f1 - a.report.micro.f1, low, high)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape())
+    env.filters["pct"] = lambda value: f"{value:.3f}"
+    env.filters["signed"] = lambda value: f"{value:+.3f}"
+    return env
+
+
+def to_markdown(comparison: Comparison) -> str:
+    return _environment().get_template("compare.md.j2").render(c=comparison)
+
+
+def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """The filing text as HTML with each (start, end, css class) span marked; overlaps are split."""
+    boundaries = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    pieces = []
+    for start, end in zip(boundaries, boundaries[1:], strict=False):
+        classes = sorted({cls for s, e, cls in spans if s <= start and end <= e})
+        chunk = html.escape(text[start:end])
+        pieces.append(f'<mark class="{" ".join(classes)}">{chunk}</mark>' if classes else chunk)
+    return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class FieldCell:
+    name: str
+    gold: str
+    predicted: str
+    status: str  # match | miss | extra | missing
+
+
+def _show(value: object) -> str:
+    if value is None or value == []:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(_show(v) for v in value)
+    if isinstance(value, Money):
+        return value.text
+    if isinstance(value, Party):
+        return f"{value.name} ({value.role.value})"
+    return str(getattr(value, "value", value))
+
+
+def _pair_rows(gold: FilingExtraction, predicted: FilingExtraction, score: DocumentScore) -> list[dict[str, object]]:
+    """Each paired (or unpaired) record with every scored field's gold and predicted value and verdict."""
+    rows: list[dict[str, object]] = []
+    for record_type, pairs in score.pairs.items():
+        gold_records = gold.deals if record_type == "deal" else gold.appointments
+        predicted_records = predicted.deals if record_type == "deal" else predicted.appointments
+        for g, p in pairs:
+            cells = []
+            for name, kind in SCORED_FIELDS[record_type].items():
+                g_value = getattr(gold_records[g], name) if g is not None else None
+                p_value = getattr(predicted_records[p], name) if p is not None else None
+                counts = compare_field(kind, g_value, p_value)
+                if not counts.tp + counts.fp + counts.fn:
+                    continue
+                status = "match" if not counts.fp + counts.fn else ("extra" if not counts.fn else
+                                                                    "missing" if not counts.fp else "miss")  # fmt: skip
+                cells.append(FieldCell(name, _show(g_value), _show(p_value), status))
+            rows.append({"type": record_type, "paired": g is not None and p is not None, "cells": cells})
+    return rows
+
+
+def to_html(comparison: Comparison, samples: list[Sample]) -> str:
+    """One self-contained page: tables, then per document the text with evidence marked, gold vs predicted."""
+    documents = []
+    for sample in samples:
+        text = sample.filing.text
+        spans: list[tuple[int, int, str]] = []
+        for label, record_sets in (("gold", [sample.gold]),
+                                   ("a", [comparison.a.results[sample.id].extraction]),
+                                   ("b", [comparison.b.results[sample.id].extraction])):  # fmt: skip
+            for extraction in record_sets:
+                for record in [*extraction.deals, *extraction.appointments]:
+                    spans += [(e.start, e.end, f"ev-{label}") for e in record.evidence if e.start is not None and e.end is not None]
+        runs = {}
+        for label, run in (("a", comparison.a), ("b", comparison.b)):
+            score = next(d for d in run.report.documents if d.doc_id == sample.id)
+            runs[label] = {"score": score, "pairs": _pair_rows(sample.gold, run.results[sample.id].extraction, score)}
+        documents.append({"id": sample.id, "text": highlight(text, spans), "runs": runs})
+    return _environment().get_template("report.html.j2").render(c=comparison, documents=documents)

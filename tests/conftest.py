@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evals.cassettes import vcr_kwargs
+from extract.llm import Dialect, ModelClient, RetryPolicy
+
+FILING = """FORM 8-K
+CURRENT REPORT Pursuant to Section 13 or 15(d) of the Securities Exchange Act of 1934
+
+Item 1.01 Entry into a Material Definitive Agreement.
+
+On June 3, 2024, Acme Robotics, Inc. entered into an exclusive license agreement with Beta Motors GmbH. \
+Acme will receive an upfront payment of $5 million and milestone payments of up to $60 million, plus royalties.
+
+Item 9.01 Financial Statements and Exhibits.
+"""
+
+GOOD_DEAL = {"deals": [{
+    "deal_type": "license",
+    "parties": [{"name": "Acme Robotics, Inc.", "role": "licensor"}, {"name": "Beta Motors GmbH", "role": "licensee"}],
+    "technology_or_asset": None, "field_or_indication": None, "territory": None, "exclusive": True,
+    "upfront_payment": "$5 million", "milestone_payments_total": "up to $60 million", "royalties": True,
+    "equity_investment": None, "total_value": None, "agreement_date": "June 3, 2024",
+    "evidence": "Acme Robotics, Inc. entered into an exclusive license agreement with Beta Motors GmbH",
+}]}  # fmt: skip
+
+FAST_RETRIES = RetryPolicy(attempts=4, initial_wait_s=0.01, max_wait_s=0.05)
+
+
+def make_test_client(url: str, *, max_retries: int = 2, timeout_s: float = 5.0,
+                     policy: RetryPolicy = FAST_RETRIES, api_key: str = "test-key") -> ModelClient:  # fmt: skip
+    return ModelClient(model="fake", base_url=url, api_key=api_key, dialect=Dialect.json_schema,
+                       max_retries=max_retries, timeout_s=timeout_s, retry_policy=policy)  # fmt: skip
+
+
+@pytest.fixture
+def filing_file(tmp_path: Path) -> Path:
+    path = tmp_path / "acme-8k.txt"
+    path.write_text(FILING)
+    return path
+
+
+@pytest.fixture
+def free_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    yield port
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, object]:
+    return vcr_kwargs(record=False)
