@@ -13,7 +13,7 @@ from pathlib import Path
 from evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder
 from evals.dataset import Sample, load_dataset
 from evals.scorer import Report, score_document
-from extract.llm import Dialect, ModelClient
+from extract.llm import Dialect, ModelClient, TransportError
 from extract.pipeline import ExtractionFailed, ExtractionResult, evidence_verified, extract_filing
 from prompts import load_prompt
 
@@ -77,11 +77,13 @@ async def run_prompt(
         with cassettes.use_cassette(str(path), allow_playback_repeats=True):
             try:
                 result = await extract_filing(sample.filing, version, client)
+            except TransportError as error:
+                if not record and "doesn't contain the request" in str(error):
+                    raise ReplayMiss(f"{sample.id} ({version.name}): a request is not in its cassette; the "
+                                     "code or prompt changed since recording (re-record with --record)") from error
+                raise
             except ExtractionFailed as error:  # scored as an empty prediction: the failure costs recall
                 result = ExtractionResult.failed(sample.filing, version, client.model, error)
-        missed = [t.error for t in result.calls if t.error and "overwrite existing cassette" in t.error]
-        if missed and not record:
-            raise ReplayMiss(f"{sample.id} ({version.name}): a request is not in its cassette: {missed[0][:300]}")
         run.results[sample.id] = result
     run.report = score_run(run, samples)
     return run

@@ -131,3 +131,7 @@ def _register_eval_commands(register: Callable[..., Callable[..., object]]) -> N
 _register_eval_commands(app.command)
 
 
+
+
+if __name__ == "__main__":
+    app()

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from extract import cover
-from extract.llm import CallStats, ModelCallError, ModelClient
+from extract.llm import CallStats, ModelCallError, ModelClient, NoncompliantModelError
 from extract.merge import merge_appointments, merge_deals
 from extract.passages import Passage, find_passages, windows
 from extract.reader import Filing, read_filing
@@ -143,7 +143,7 @@ async def _run_call(
         answer, stats = await client.structured(
             call.response_model, call.messages, grounding, max_tokens=completion_tokens
         )
-    except ModelCallError as error:
+    except NoncompliantModelError as error:  # a transport failure propagates: the document must be retried
         stats = CallStats(error.attempts, error.prompt_tokens, error.completion_tokens)
         _fill(trace, stats, outcome="failed")
         trace.error = str(error)[:500]
@@ -178,7 +178,12 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
     sections = split_sections(filing.text)
     calls = plan_calls(filing.text, version, client.context_tokens)
     completion = COMPLETION_TOKENS[version.strategy]
-    outcomes = await asyncio.gather(*(_run_call(client, call, filing, completion) for call in calls))
+    gathered = await asyncio.gather(*(_run_call(client, call, filing, completion) for call in calls),
+                                    return_exceptions=True)  # fmt: skip
+    for failure in gathered:
+        if isinstance(failure, BaseException):
+            raise failure  # an unreachable model: the whole document fails, to be retried as a whole
+    outcomes = [o for o in gathered if not isinstance(o, BaseException)]
     deals = merge_deals([d for outcome in outcomes for d in outcome[0]])
     appointments = merge_appointments([a for outcome in outcomes for a in outcome[1]])
     traces = [outcome[2] for outcome in outcomes]
