@@ -41,10 +41,14 @@ def print_run(run: EvalRun) -> None:
 
 def eval_command(
     prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt versions (repeatable).")] = None,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Model (cassette folder). Default: embedded.")] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Model (cassette folder). Default: embedded.")
+    ] = None,
     docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
     record: Annotated[bool, typer.Option(help="Call the model and (re)record the cassettes.")] = False,
-    corpus: Annotated[str | None, typer.Option(help="Corpus folder (default ../shared/corpus or EIGHTK_CORPUS).")] = None,
+    corpus: Annotated[
+        str | None, typer.Option(help="Corpus folder (default ../shared/corpus or EIGHTK_CORPUS).")
+    ] = None,
     update_baseline: Annotated[bool, typer.Option(help="Write these scores to evals/baseline.json.")] = False,
     check_baseline: Annotated[bool, typer.Option(help="Exit 1 if a score fell below the baseline.")] = False,
 ) -> None:

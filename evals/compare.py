@@ -8,6 +8,7 @@ noise rather than progress.
 from __future__ import annotations
 
 import html
+import itertools
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,7 @@ def paired_bootstrap(
     a: list[DocumentScore], b: list[DocumentScore], *, rounds: int = 2000, seed: int = 0
 ) -> tuple[float, float]:
     """95% interval of micro-F1(b) - micro-F1(a) over documents resampled with replacement, in pairs."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (resampling, not cryptography)
     n = len(a)
     deltas = []
     for _ in range(rounds):
@@ -110,7 +111,7 @@ def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
     """The filing text as HTML with each (start, end, css class) span marked; overlaps are split."""
     boundaries = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     pieces = []
-    for start, end in zip(boundaries, boundaries[1:], strict=False):
+    for start, end in itertools.pairwise(boundaries):
         classes = sorted({cls for s, e, cls in spans if s <= start and end <= e})
         chunk = html.escape(text[start:end])
         pieces.append(f'<mark class="{" ".join(classes)}">{chunk}</mark>' if classes else chunk)
@@ -168,8 +169,12 @@ def to_html(comparison: Comparison, samples: list[Sample]) -> str:
                                    ("a", [comparison.a.results[sample.id].extraction]),
                                    ("b", [comparison.b.results[sample.id].extraction])):  # fmt: skip
             for extraction in record_sets:
-                for record in [*extraction.deals, *extraction.appointments]:
-                    spans += [(e.start, e.end, f"ev-{label}") for e in record.evidence if e.start is not None and e.end is not None]
+                for record in extraction.records():
+                    spans += [
+                        (e.start, e.end, f"ev-{label}")
+                        for e in record.evidence
+                        if e.start is not None and e.end is not None
+                    ]
         runs = {}
         for label, run in (("a", comparison.a), ("b", comparison.b)):
             score = next(d for d in run.report.documents if d.doc_id == sample.id)

@@ -1,7 +1,7 @@
 """Check gold files against their filings, and write them back in canonical form (amounts, offsets).
 
-    python -m evals.gold check            # validate every gold file; exit 1 on any error
-    python -m evals.gold check --write    # also rewrite each valid file canonically
+python -m evals.gold check            # validate every gold file; exit 1 on any error
+python -m evals.gold check --write    # also rewrite each valid file canonically
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Run prompt versions over the eval set: record model exchanges once, replay them forever after.
 
-    dataset (corpus filing + gold) -> solver (the extraction pipeline) -> scorer (evals.scorer)
+dataset (corpus filing + gold) -> solver (the extraction pipeline) -> scorer (evals.scorer)
 """
 
 from __future__ import annotations
@@ -58,9 +58,7 @@ def _write_model_card(client: ModelClient) -> None:
     path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 
-async def run_prompt(
-    prompt: str, client: ModelClient, samples: list[Sample], *, record: bool = False
-) -> EvalRun:
+async def run_prompt(prompt: str, client: ModelClient, samples: list[Sample], *, record: bool = False) -> EvalRun:
     """Extract every sample with one prompt version, each document inside its own cassette."""
     version = load_prompt(prompt)
     run = EvalRun(prompt=version.name, model=client.model)
@@ -79,8 +77,10 @@ async def run_prompt(
                 result = await extract_filing(sample.filing, version, client)
             except TransportError as error:
                 if not record and "doesn't contain the request" in str(error):
-                    raise ReplayMiss(f"{sample.id} ({version.name}): a request is not in its cassette; the "
-                                     "code or prompt changed since recording (re-record with --record)") from error
+                    raise ReplayMiss(
+                        f"{sample.id} ({version.name}): a request is not in its cassette; the "
+                        "code or prompt changed since recording (re-record with --record)"
+                    ) from error
                 raise
             except ExtractionFailed as error:  # scored as an empty prediction: the failure costs recall
                 result = ExtractionResult.failed(sample.filing, version, client.model, error)

@@ -17,8 +17,8 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
-from schemas import names as normalize
 from schemas import Appointment, Deal, FilingExtraction, Money
+from schemas import names as normalize
 
 RecordType = Literal["deal", "appointment"]
 
@@ -53,6 +53,7 @@ class Counts:
 
 
 # --- how each field is compared -------------------------------------------------------------------------
+
 
 def _money_key(value: Money) -> tuple[Any, str]:
     return (value.amount.normalize(), value.currency)
@@ -135,6 +136,7 @@ def _present(kind: str, value: Any) -> int:
 
 # --- pairing records ------------------------------------------------------------------------------------
 
+
 def similarity(record_type: RecordType, gold: BaseModel, predicted: BaseModel) -> float:
     """How likely two records are the same event: 0 means never pair them."""
     if record_type == "deal":
@@ -165,6 +167,7 @@ def pair(record_type: RecordType, gold: list[Any], predicted: list[Any]) -> list
 
 
 # --- scoring documents and sets of documents --------------------------------------------------------------
+
 
 @dataclass
 class DocumentScore:

@@ -17,7 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from extract.llm import ModelCallError, ModelClient
@@ -37,9 +46,11 @@ def expand_sources(patterns: Iterable[str]) -> list[Path]:
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".txt", ".htm", ".html"})
-        elif path.exists():
-            candidates = [path]
+            candidates = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".txt", ".htm", ".html"}
+            )
+        elif path.exists() or not glob.has_magic(pattern):
+            candidates = [path]  # a missing file is kept, to be reported as such rather than ignored
         else:
             candidates = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         for candidate in candidates:
@@ -118,7 +129,7 @@ async def extract_many(
     summary = BatchSummary()
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def one(path: Path, progress: Progress, task: int) -> None:
+    async def one(path: Path, progress: Progress, task: TaskID) -> None:
         async with semaphore:
             try:
                 filing = read_filing(path)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -31,7 +31,9 @@ PromptOption = Annotated[str, typer.Option("--prompt", "-p", help="Prompt versio
 ModelOption = Annotated[
     str | None, typer.Option("--model", "-m", help="Model name, or a .gguf path. Default: the embedded model.")
 ]
-BaseUrlOption = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")]
+BaseUrlOption = Annotated[
+    str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")
+]
 DialectOption = Annotated[
     str | None, typer.Option("--dialect", help="llama_cpp | json_schema | tools (how the server enforces a schema).")
 ]
@@ -45,7 +47,7 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except (InputError, ModelCallError, ServerError, ReplayMiss, FileNotFoundError, ValueError) as error:
-        err_console.print(f"[bold red]error:[/] {type(error).__name__}: {error}", highlight=False, markup=True)
+        err_console.print(f"[bold red]error:[/] {type(error).__name__}: {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -65,10 +67,12 @@ def extract(
     dialect: DialectOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSONL here (resumable batch).")] = None,
     concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 4,
-    full: Annotated[bool, typer.Option(help="Print the whole result with provenance, not only the extraction.")] = False,
+    full: Annotated[
+        bool, typer.Option(help="Print the whole result with provenance, not only the extraction.")
+    ] = False,
 ) -> None:
     """Extract deals and appointments. One file prints its JSON; several (or --out) run a resumable batch."""
-    from extract.batch import expand_sources, extract_many
+    from extract.batch import errors_path, expand_sources, extract_many
     from extract.config import make_client
     from extract.pipeline import aextract
 
@@ -87,16 +91,26 @@ def extract(
                     err_console.print(
                         f"[dim]{result.model} · prompt {result.prompt} ({result.prompt_sha256[:12]}) · "
                         f"{result.usage.calls} calls, {result.usage.attempts} attempts, "
-                        f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens · {result.latency_s:.1f} s[/]"
+                        f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens · "
+                        f"{result.latency_s:.1f} s[/]"
                     )
                     for warning in result.warnings:
                         err_console.print(f"[yellow]warning:[/] {warning[:300]}", highlight=False)
                     return 0
                 target = out or Path("results.jsonl")
-                summary = await extract_many(sources, out=target, client=client, prompt=prompt,
-                                             concurrency=concurrency, show_progress=sys.stderr.isatty())  # fmt: skip
-                err_console.print(f"{summary.done} extracted, {summary.skipped} already done, {summary.failed} failed "
-                                  f"-> {target}" + (f" (errors in {target.stem}.errors.jsonl)" if summary.failed else ""))  # fmt: skip
+                summary = await extract_many(
+                    sources,
+                    out=target,
+                    client=client,
+                    prompt=prompt,
+                    concurrency=concurrency,
+                    show_progress=sys.stderr.isatty(),
+                )
+                errors = f" (errors in {errors_path(target)})" if summary.failed else ""
+                err_console.print(
+                    f"{summary.done} extracted, {summary.skipped} already done, {summary.failed} failed "
+                    f"-> {target}{errors}"
+                )
                 return 1 if summary.failed else 0
             finally:
                 await client.aclose()
@@ -115,10 +129,8 @@ def serve(
     with friendly_errors():
         server = EmbeddedServer(model, port=port, context_tokens=context)
         err_console.print(f"serving {server.model_path.name} at {server.base_url} (Ctrl-C to stop)")
-        try:
+        with suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
 
 
 def _register_eval_commands(register: Callable[..., Callable[..., object]]) -> None:
@@ -129,8 +141,6 @@ def _register_eval_commands(register: Callable[..., Callable[..., object]]) -> N
 
 
 _register_eval_commands(app.command)
-
-
 
 
 if __name__ == "__main__":

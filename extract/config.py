@@ -1,9 +1,9 @@
 """Which model to talk to: arguments first, then the environment, then the embedded default.
 
-    EIGHTK_MODEL     model name, or a path to a .gguf file to serve with the embedded server
-    OPENAI_BASE_URL  any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, OpenAI)
-    OPENAI_API_KEY   the key for it (never logged, never recorded)
-    EIGHTK_DIALECT   llama_cpp | json_schema | tools: how that server enforces a schema
+EIGHTK_MODEL     model name, or a path to a .gguf file to serve with the embedded server
+OPENAI_BASE_URL  any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, OpenAI)
+OPENAI_API_KEY   the key for it (never logged, never recorded)
+EIGHTK_DIALECT   llama_cpp | json_schema | tools: how that server enforces a schema
 """
 
 from __future__ import annotations

@@ -132,8 +132,9 @@ class RetryingTransport(httpx.AsyncBaseTransport):
 
         async def attempt() -> httpx.Response:
             response = await self.inner.handle_async_request(
-                httpx.Request(request.method, request.url, headers=request.headers, content=body,
-                              extensions=request.extensions)  # fmt: skip
+                httpx.Request(
+                    request.method, request.url, headers=request.headers, content=body, extensions=request.extensions
+                )
             )
             await response.aread()  # read here, so a body cut short is a transport fault and retried
             return response
@@ -158,7 +159,8 @@ class RetryingTransport(httpx.AsyncBaseTransport):
 
 def _last_answer(state: RetryCallState) -> httpx.Response:
     assert state.outcome is not None
-    return state.outcome.result()  # re-raises the last transport error, or returns the last bad status
+    last: httpx.Response = state.outcome.result()  # re-raises the last transport error, or returns the last bad status
+    return last
 
 
 # --- the client --------------------------------------------------------------------------------------------
@@ -184,9 +186,7 @@ class ModelClient:
     def __post_init__(self) -> None:
         self._transport = RetryingTransport(policy=self.retry_policy)
         http_client = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(self.timeout_s, connect=5.0))
-        raw = openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=self.api_key, http_client=http_client, max_retries=0
-        )
+        raw = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, http_client=http_client, max_retries=0)
         mode = instructor.Mode.TOOLS if self.dialect is Dialect.tools else instructor.Mode.JSON_SCHEMA
         self._client = instructor.from_openai(raw, mode=mode)
         self._client.on("completion:response", _count_attempt)

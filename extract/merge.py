@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-
 from schemas import Appointment, Deal
 from schemas import names as normalize
 
@@ -30,7 +29,7 @@ def _same_appointment(a: Appointment, b: Appointment) -> bool:
 def _combine(first: R, second: R) -> R:
     merged = first.model_dump()
     for name, value in second.model_dump().items():
-        current = merged.get(name)
+        current = merged[name]
         if name == "evidence":
             quotes = {e["quote"] for e in current}
             merged[name] = current + [e for e in value if e["quote"] not in quotes]

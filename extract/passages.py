@@ -119,9 +119,7 @@ def find_passages(
     chosen: list[Passage] = []
     for kind in kinds:
         scored = [Passage(kind, s, e, score(text[s:e], kind)) for s, e in spans]
-        ranked = sorted(
-            (p for p in scored if p.score >= _MINIMUM_SCORE), key=lambda p: (-p.score, p.start)
-        )
+        ranked = sorted((p for p in scored if p.score >= _MINIMUM_SCORE), key=lambda p: (-p.score, p.start))
         kept: list[Passage] = []
         for passage in ranked:
             twin = next((k for k in kept if _near_duplicate(passage.text(text), k.text(text))), None)

@@ -77,8 +77,9 @@ class ExtractionResult(BaseModel):
             model=model,
             prompt=version.name,
             prompt_sha256=version.sha256,
-            usage=Usage(attempts=error.attempts, prompt_tokens=error.prompt_tokens,
-                        completion_tokens=error.completion_tokens),  # fmt: skip
+            usage=Usage(
+                attempts=error.attempts, prompt_tokens=error.prompt_tokens, completion_tokens=error.completion_tokens
+            ),
             warnings=[str(error)],
         )
 
@@ -104,7 +105,9 @@ def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[P
     completion = COMPLETION_TOKENS[version.strategy]
     kinds: list[str | None] = [None] if version.strategy == "whole_filing" else ["deal", "appointment"]
     models: dict[str | None, type[BaseModel]] = {
-        None: EventsInText, "deal": DealsInPassage, "appointment": AppointmentsInPassage
+        None: EventsInText,
+        "deal": DealsInPassage,
+        "appointment": AppointmentsInPassage,
     }
     overhead = max(
         sum(len(m["content"]) for m in version.messages(kind=k, passage="", schema=models[k].model_json_schema()))
@@ -124,9 +127,7 @@ def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[P
         PlannedCall(
             passage=p,
             response_model=models[p.kind],
-            messages=version.messages(
-                kind=p.kind, passage=p.text(text), schema=models[p.kind].model_json_schema()
-            ),
+            messages=version.messages(kind=p.kind, passage=p.text(text), schema=models[p.kind].model_json_schema()),
         )
         for p in passages
     ]
@@ -162,13 +163,20 @@ async def _run_call(
         except ValidationError as error:
             warnings.append(f"dropped a record that does not validate: {error.errors()[0]['msg']}")
             continue
-        (deals if isinstance(record, Deal) else appointments).append(record)  # type: ignore[arg-type]
+        if isinstance(record, Deal):
+            deals.append(record)
+        else:
+            appointments.append(record)
     trace.records = len(deals) + len(appointments)
     return deals, appointments, trace, warnings
 
 
 def _fill(trace: CallTrace, stats: CallStats, *, outcome: str) -> None:
-    trace.attempts, trace.prompt_tokens, trace.completion_tokens = stats.attempts, stats.prompt_tokens, stats.completion_tokens
+    trace.attempts, trace.prompt_tokens, trace.completion_tokens = (
+        stats.attempts,
+        stats.prompt_tokens,
+        stats.completion_tokens,
+    )
     trace.latency_s, trace.outcome = round(stats.latency_s, 3), outcome
 
 
@@ -224,7 +232,7 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
 
 def evidence_verified(result: ExtractionResult, text: str) -> tuple[int, int]:
     """(verified, total) evidence quotes: each is looked up again in the filing text."""
-    quotes = [e.quote for r in [*result.extraction.deals, *result.extraction.appointments] for e in r.evidence]
+    quotes = [e.quote for r in result.extraction.records() for e in r.evidence]
     return sum(1 for q in quotes if locate(q, text) is not None), len(quotes)
 
 

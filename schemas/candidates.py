@@ -255,7 +255,7 @@ def salvage(response_model: type[BaseModel], data: Any, grounding: GroundingCont
     lenient = {**grounding.as_context(), "salvage": True}
     kept: dict[str, list[BaseModel]] = {}
     for name, field in response_model.model_fields.items():
-        item_type = field.annotation.__args__[0] if hasattr(field.annotation, "__args__") else None
+        item_type = next(iter(get_args(field.annotation)), None)
         if not (isinstance(item_type, type) and issubclass(item_type, BaseModel)):
             continue
         kept[name] = []
@@ -268,7 +268,8 @@ def salvage(response_model: type[BaseModel], data: Any, grounding: GroundingCont
             if stripped is not None:
                 kept[name].append(stripped)
     try:
-        return response_model.model_validate({k: [v.model_dump() for v in vs] for k, vs in kept.items()},
-                                             context=lenient)
+        return response_model.model_validate(
+            {k: [v.model_dump() for v in vs] for k, vs in kept.items()}, context=lenient
+        )
     except ValueError:
         return None

@@ -94,7 +94,32 @@ def contains(needle: str, haystack: str, window: tuple[int, int] | None = None) 
 
 _SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z\"(])")
 _ABBREVIATIONS = frozenset(
-    "inc corp co ltd llc plc mr mrs ms dr jr sr st no nos vs u.s u.k n.a s.a n.v e.g i.e approx".split()
+    [
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "llc",
+        "plc",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "jr",
+        "sr",
+        "st",
+        "no",
+        "nos",
+        "vs",
+        "u.s",
+        "u.k",
+        "n.a",
+        "s.a",
+        "n.v",
+        "e.g",
+        "i.e",
+        "approx",
+    ]
 )
 
 
@@ -111,4 +136,6 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
         begin = match.end()
     if text[begin:end].strip():
         spans.append(Span(begin, end))
-    return [Span(sp.start + (len(text[sp.start:sp.end]) - len(text[sp.start:sp.end].lstrip())), sp.end) for sp in spans]
+    return [
+        Span(sp.start + (len(text[sp.start : sp.end]) - len(text[sp.start : sp.end].lstrip())), sp.end) for sp in spans
+    ]

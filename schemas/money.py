@@ -65,10 +65,11 @@ _SCALES: dict[str, int] = {
 }
 _QUALIFIERS: list[tuple[re.Pattern[str], MoneyQualifier]] = [
     (re.compile(r"\bup to\b|\bas much as\b|\bmaximum of\b", re.I), MoneyQualifier.up_to),
-    (re.compile(r"\bapproximately\b|\babout\b|\baround\b|\broughly\b|\bnearly\b|\bapprox\.", re.I),
-     MoneyQualifier.approximately),
-    (re.compile(r"\bat least\b|\bmore than\b|\bin excess of\b|\bover\b|\bminimum of\b", re.I),
-     MoneyQualifier.at_least),
+    (
+        re.compile(r"\bapproximately\b|\babout\b|\baround\b|\broughly\b|\bnearly\b|\bapprox\.", re.I),
+        MoneyQualifier.approximately,
+    ),
+    (re.compile(r"\bat least\b|\bmore than\b|\bin excess of\b|\bover\b|\bminimum of\b", re.I), MoneyQualifier.at_least),
 ]
 
 _symbol = "|".join(re.escape(s) for s in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True))

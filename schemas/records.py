@@ -149,6 +149,9 @@ class FilingExtraction(BaseModel):
     deals: list[Deal] = Field(default_factory=list)
     appointments: list[Appointment] = Field(default_factory=list)
 
+    def records(self) -> list[Deal | Appointment]:
+        return [*self.deals, *self.appointments]
+
     @field_validator("items")
     @classmethod
     def _items_sorted_unique(cls, items: list[str]) -> list[str]:

@@ -96,7 +96,9 @@ class FakeOpenAI:
                 if reply.kind == "status":
                     self._send(reply.status, json.dumps({"error": {"message": "fake failure"}}).encode(), reply.headers)
                     return
-                payload = reply.content.encode() if reply.kind == "raw" else completion_body(reply, body.get("model", "fake"))
+                payload = (
+                    reply.content.encode() if reply.kind == "raw" else completion_body(reply, body.get("model", "fake"))
+                )
                 if reply.kind == "truncated":
                     self.send_response(200)
                     self.send_header("content-type", "application/json")

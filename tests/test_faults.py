@@ -100,7 +100,9 @@ async def test_connection_refused_is_a_typed_error_within_bounded_time(free_port
 async def test_retry_after_is_capped() -> None:
     script = [Reply("status", status=429, headers={"Retry-After": "3600"}), OK]
     with FakeOpenAI(script) as server:
-        client = make_test_client(server.url, policy=RetryPolicy(attempts=3, initial_wait_s=0.01, max_wait_s=0.05, max_retry_after_s=0.3))
+        client = make_test_client(
+            server.url, policy=RetryPolicy(attempts=3, initial_wait_s=0.01, max_wait_s=0.05, max_retry_after_s=0.3)
+        )
         started = time.perf_counter()
         await client.structured(DealsInPassage, MESSAGES, GROUNDING)
         assert 0.3 <= time.perf_counter() - started < 1.5

@@ -45,7 +45,9 @@ def test_legacy_encodings_are_decoded(encoding: str) -> None:
 
 
 def test_html_is_stripped_of_scripts_and_styles() -> None:
-    html = f"<html><head><style>p{{color:red}}</style></head><body><p>{EIGHT_K}</p><script>evil()</script></body></html>"
+    html = (
+        f"<html><head><style>p{{color:red}}</style></head><body><p>{EIGHT_K}</p><script>evil()</script></body></html>"
+    )
     filing = read_filing(html.encode())
     assert filing.markup == "html"
     assert "evil" not in filing.text and "color" not in filing.text and "Jane Roe" in filing.text

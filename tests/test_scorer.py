@@ -19,7 +19,9 @@ def deal(*parties: tuple[str, str], deal_type: str = "license", upfront: str | N
     }
 
 
-def person(name: str, action: str = "appointed", titles: tuple[str, ...] = ("Chief Financial Officer",)) -> dict[str, Any]:
+def person(
+    name: str, action: str = "appointed", titles: tuple[str, ...] = ("Chief Financial Officer",)
+) -> dict[str, Any]:
     return {"person": name, "action": action, "titles": list(titles), "evidence": [{"quote": "q"}]}
 
 

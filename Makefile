@@ -1,0 +1,31 @@
+# Everything a fresh machine needs: a virtualenv with pinned versions (constraints.txt), then the job.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+
+.PHONY: setup demo test lint eval compare benchmarks
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+demo: setup  ## extract the bundled ImmunoGen-Genentech filing with the embedded model
+	$(BIN)/eightk extract --sample genentech
+
+test: setup  ## offline suite + eval replay + one live run of the embedded model
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+eval: setup
+	$(BIN)/eightk eval --check-baseline
+
+compare: setup
+	$(BIN)/eightk compare v1 v2 --markdown reports/compare.md --html reports/compare.html
+
+benchmarks: setup
+	for b in concurrency tokens replay embedded; do $(BIN)/python -m benchmarks.$$b || exit 1; done
