@@ -45,7 +45,8 @@ def eval_command(
         str | None, typer.Option("--model", "-m", help="Model (cassette folder). Default: embedded.")
     ] = None,
     docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
-    record: Annotated[bool, typer.Option(help="Call the model and (re)record the cassettes.")] = False,
+    record: Annotated[bool, typer.Option(help="Call the model and re-record every cassette.")] = False,
+    record_missing: Annotated[bool, typer.Option(help="Call the model only for documents without a cassette.")] = False,
     corpus: Annotated[
         str | None, typer.Option(help="Corpus folder (default ../shared/corpus or EIGHTK_CORPUS).")
     ] = None,
@@ -56,7 +57,8 @@ def eval_command(
     from extract.cli import friendly_errors
 
     with friendly_errors():
-        runs = run_eval_sync(prompt or ["v1", "v2"], model=model, pattern=docs, record=record, corpus=corpus)
+        mode = "all" if record else "missing" if record_missing else "none"
+        runs = run_eval_sync(prompt or ["v1", "v2"], model=model, pattern=docs, record=mode, corpus=corpus)
         for run in runs.values():
             print_run(run)
         if update_baseline:

@@ -9,6 +9,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder
 from evals.dataset import Sample, load_dataset
@@ -17,6 +18,7 @@ from extract.llm import Dialect, ModelClient, TransportError
 from extract.pipeline import ExtractionFailed, ExtractionResult, evidence_verified, extract_filing
 from prompts import load_prompt
 
+RecordMode = Literal["none", "all", "missing"]
 REPLAY_URL = "http://127.0.0.1:9/v1"  # never contacted: every request is answered from a cassette
 
 
@@ -58,25 +60,31 @@ def _write_model_card(client: ModelClient) -> None:
     path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 
-async def run_prompt(prompt: str, client: ModelClient, samples: list[Sample], *, record: bool = False) -> EvalRun:
-    """Extract every sample with one prompt version, each document inside its own cassette."""
+async def run_prompt(
+    prompt: str, client: ModelClient, samples: list[Sample], *, record: RecordMode = "none"
+) -> EvalRun:
+    """Extract every sample with one prompt version, each document inside its own cassette.
+
+    record: "none" replays (a missing cassette or request is an error), "all" re-records every document,
+    "missing" records only documents that have no cassette yet.
+    """
     version = load_prompt(prompt)
     run = EvalRun(prompt=version.name, model=client.model)
-    if record:
+    if record != "none":
         _write_model_card(client)
-    cassettes = recorder(record)
     for sample in samples:
         path = cassette_path(client.model, version.name, sample.id)
-        if record:
+        recording = record == "all" or (record == "missing" and not path.is_file())
+        if recording:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)
         elif not path.is_file():
             raise ReplayMiss(f"no cassette {path.relative_to(CASSETTE_DIR.parent)}; record it with --record")
-        with cassettes.use_cassette(str(path), allow_playback_repeats=True):
+        with recorder(recording).use_cassette(str(path), allow_playback_repeats=True):
             try:
                 result = await extract_filing(sample.filing, version, client)
             except TransportError as error:
-                if not record and "doesn't contain the request" in str(error):
+                if not recording and "doesn't contain the request" in str(error):
                     raise ReplayMiss(
                         f"{sample.id} ({version.name}): a request is not in its cassette; the "
                         "code or prompt changed since recording (re-record with --record)"
@@ -106,7 +114,7 @@ async def run_eval(
     *,
     model: str | None = None,
     pattern: str = "*",
-    record: bool = False,
+    record: RecordMode = "none",
     corpus: str | None = None,
     client: ModelClient | None = None,
 ) -> dict[str, EvalRun]:
@@ -116,7 +124,7 @@ async def run_eval(
 
     samples = load_dataset(corpus, pattern)
     if client is None:
-        client = make_client(model) if record else replay_client(model or default_model_path().stem)
+        client = make_client(model) if record != "none" else replay_client(model or default_model_path().stem)
     try:
         return {prompt: await run_prompt(prompt, client, samples, record=record) for prompt in prompts}
     finally:

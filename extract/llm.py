@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import httpx2 as httpx
 import instructor
 import openai
-from instructor.core import InstructorRetryException
+from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
 
@@ -222,6 +222,13 @@ class ModelClient:
             return result, stats
         except InstructorRetryException as error:
             return self._after_failure(error, response_model, grounding, stats), stats
+        except IncompleteOutputException as error:  # the answer ran into max_tokens: nothing to parse
+            raise NoncompliantModelError(
+                f"answer cut off at max_tokens={max_tokens} after {stats.attempts} attempts",
+                attempts=stats.attempts,
+                prompt_tokens=stats.prompt_tokens,
+                completion_tokens=stats.completion_tokens,
+            ) from error
         finally:
             stats.latency_s = time.perf_counter() - started
             _current_call.reset(token)
