@@ -1,6 +1,6 @@
 """Documents per second against a local fake server with a fixed 100 ms latency, at several concurrencies.
 
-    python -m benchmarks.concurrency [--docs 200]
+python -m benchmarks.concurrency [--docs 200]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The whole eval suite (41 documents x 2 prompt versions) replayed from cassettes: wall time, twice.
 
-    python -m benchmarks.replay
+python -m benchmarks.replay
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ def summarize(run: EvalRun) -> dict[str, Any]:
         "micro_f1": round(report.micro.f1, 6),
         "macro_f1": round(report.macro_f1, 6),
         "schema_valid_rate": round(report.schema_valid_rate, 6),
+        "grounded_rate": round(report.grounded_rate, 6),
         "evidence_verified_rate": round(report.evidence_verified_rate, 6),
         "documents": {d.doc_id: round(d.total.f1, 6) for d in report.documents},
     }
@@ -47,7 +48,7 @@ def regressions(runs: dict[str, EvalRun], baseline: dict[str, Any]) -> list[str]
             found.append(f"{run.model}/{run.prompt}: no baseline (run eightk eval --update-baseline)")
             continue
         actual = summarize(run)
-        for key in ("micro_f1", "macro_f1", "schema_valid_rate", "evidence_verified_rate"):
+        for key in ("micro_f1", "macro_f1", "schema_valid_rate", "grounded_rate", "evidence_verified_rate"):
             if actual[key] < expected[key] - TOLERANCE:
                 found.append(f"{run.model}/{run.prompt}: {key} {expected[key]:.4f} -> {actual[key]:.4f}")
         for doc_id, f1 in actual["documents"].items():

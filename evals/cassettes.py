@@ -61,6 +61,10 @@ def vcr_kwargs(record: bool = False) -> dict[str, Any]:
     }
 
 
+def write_empty_cassette(path: Path) -> None:
+    path.write_text(json.dumps({"version": 1, "interactions": []}, indent=4) + "\n", encoding="utf-8")
+
+
 def cassette_path(model: str, prompt: str, doc_id: str) -> Path:
     return CASSETTE_DIR / _slug(model) / prompt / f"{doc_id}.json"
 

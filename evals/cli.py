@@ -35,7 +35,8 @@ def print_run(run: EvalRun) -> None:
     console.print(table)
     console.print(
         f"macro F1 (fields) {_fmt(report.macro_f1)} · macro F1 (documents) {_fmt(report.document_macro_f1)} · "
-        f"schema-valid calls {_fmt(report.schema_valid_rate)} · evidence verified {_fmt(report.evidence_verified_rate)}"
+        f"schema-valid calls {_fmt(report.schema_valid_rate)} · fully grounded calls {_fmt(report.grounded_rate)} · "
+        f"evidence verified {_fmt(report.evidence_verified_rate)}"
     )
 
 

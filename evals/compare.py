@@ -17,7 +17,7 @@ import jinja2
 
 from evals.dataset import Sample
 from evals.runner import EvalRun
-from evals.scorer import SCORED_FIELDS, Counts, DocumentScore, compare_field
+from evals.scorer import SCORED_FIELDS, Counts, DocumentScore, compare_field, field_value
 from schemas import FilingExtraction, Money, Party
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -147,8 +147,8 @@ def _pair_rows(gold: FilingExtraction, predicted: FilingExtraction, score: Docum
         for g, p in pairs:
             cells = []
             for name, kind in SCORED_FIELDS[record_type].items():
-                g_value = getattr(gold_records[g], name) if g is not None else None
-                p_value = getattr(predicted_records[p], name) if p is not None else None
+                g_value = field_value(gold_records[g], name) if g is not None else None
+                p_value = field_value(predicted_records[p], name) if p is not None else None
                 counts = compare_field(kind, g_value, p_value)
                 if not counts.tp + counts.fp + counts.fn:
                     continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder
+from evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
 from evals.dataset import Sample, load_dataset
 from evals.scorer import Report, score_document
 from extract.llm import Dialect, ModelClient, TransportError
@@ -92,6 +92,8 @@ async def run_prompt(
                 raise
             except ExtractionFailed as error:  # scored as an empty prediction: the failure costs recall
                 result = ExtractionResult.failed(sample.filing, version, client.model, error)
+        if recording and not path.exists():
+            write_empty_cassette(path)  # no passage worth a call: vcrpy writes nothing, replay needs a file
         run.results[sample.id] = result
     run.report = score_run(run, samples)
     return run
@@ -104,7 +106,8 @@ def score_run(run: EvalRun, samples: list[Sample]) -> Report:
     quotes = sum(total for _, total in verified)
     return Report(
         documents,
-        schema_valid_rate=sum(t.outcome == "valid" for t in calls) / len(calls) if calls else 1.0,
+        schema_valid_rate=sum(t.outcome != "failed" for t in calls) / len(calls) if calls else 1.0,
+        grounded_rate=sum(t.outcome == "valid" for t in calls) / len(calls) if calls else 1.0,
         evidence_verified_rate=sum(ok for ok, _ in verified) / quotes if quotes else 1.0,
     )
 

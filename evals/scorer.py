@@ -78,7 +78,8 @@ _EQUALS: dict[str, Callable[[Any, Any], bool]] = {
 _FIELDS: dict[RecordType, dict[str, str]] = {
     "deal": {
         "deal_type": "exact",
-        "parties": "parties",
+        "parties": "party_names",  # who is party to the deal ...
+        "party_roles": "party_roles",  # ... and in which role (a swapped role is wrong here, right above)
         "technology_or_asset": "text",
         "field_or_indication": "text",
         "territory": "text",
@@ -105,15 +106,24 @@ _FIELDS: dict[RecordType, dict[str, str]] = {
 SCORED_FIELDS = _FIELDS
 
 
+_SET_KINDS = ("party_names", "party_roles", "titles")
+
+
 def _as_set(kind: str, value: Any) -> set[Any]:
-    if kind == "parties":
+    if kind == "party_names":
+        return {normalize.company_name(p.name) for p in value}
+    if kind == "party_roles":
         return {(normalize.company_name(p.name), p.role) for p in value}
     return {normalize.title(t) for t in value}
 
 
+def field_value(record: BaseModel, name: str) -> Any:
+    return getattr(record, "parties" if name == "party_roles" else name)
+
+
 def compare_field(kind: str, gold: Any, predicted: Any) -> Counts:
     """Counts for one field of a paired record (gold or predicted may be None)."""
-    if kind in ("parties", "titles"):
+    if kind in _SET_KINDS:
         g, p = _as_set(kind, gold or []), _as_set(kind, predicted or [])
         return Counts(tp=len(g & p), fp=len(p - g), fn=len(g - p))
     if kind == "flag":  # a flag that defaults to False is only information when set
@@ -129,7 +139,7 @@ def compare_field(kind: str, gold: Any, predicted: Any) -> Counts:
 
 
 def _present(kind: str, value: Any) -> int:
-    if kind in ("parties", "titles"):
+    if kind in _SET_KINDS:
         return len(_as_set(kind, value or []))
     return int(bool(value) if kind == "flag" else value is not None)
 
@@ -201,8 +211,8 @@ def score_document(doc_id: str, gold: FilingExtraction, predicted: FilingExtract
         for name, kind in _FIELDS[record_type_].items():
             counts = result.fields.setdefault((record_type_, name), Counts())
             for g, p in pairs:
-                g_value = getattr(gold_records[g], name) if g is not None else None
-                p_value = getattr(predicted_records[p], name) if p is not None else None
+                g_value = field_value(gold_records[g], name) if g is not None else None
+                p_value = field_value(predicted_records[p], name) if p is not None else None
                 if g is not None and p is not None:
                     counts.add(compare_field(kind, g_value, p_value))
                 elif g is not None:
@@ -217,8 +227,9 @@ class Report:
     """Scores over a set of documents: per field, per record type, per document; micro and macro."""
 
     documents: list[DocumentScore]
-    schema_valid_rate: float = 1.0
-    evidence_verified_rate: float = 1.0
+    schema_valid_rate: float = 1.0  # calls whose answer parsed as the schema (possibly after re-asks)
+    grounded_rate: float = 1.0  # calls whose every value was found in the source, without dropping any
+    evidence_verified_rate: float = 1.0  # evidence quotes found again in the filing text
 
     def field_counts(self) -> dict[tuple[RecordType, str], Counts]:
         totals: dict[tuple[RecordType, str], Counts] = {}
@@ -263,6 +274,7 @@ class Report:
             "macro_f1": self.macro_f1,
             "document_macro_f1": self.document_macro_f1,
             "schema_valid_rate": self.schema_valid_rate,
+            "grounded_rate": self.grounded_rate,
             "evidence_verified_rate": self.evidence_verified_rate,
             "records": {k: v.as_dict() for k, v in self.record_counts().items()},
             "types": {k: v.as_dict() for k, v in self.type_counts().items()},

@@ -28,7 +28,7 @@ from schemas import (
 )
 
 CHARS_PER_TOKEN = 4  # a conservative average for English filings and these tokenizers
-COMPLETION_TOKENS = {"passages": 450, "whole_filing": 600}
+COMPLETION_TOKENS = {"passages": 450, "whole_filing": 256}
 
 
 class Usage(BaseModel):

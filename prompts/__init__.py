@@ -19,6 +19,7 @@ import yaml
 PROMPT_DIR = Path(__file__).resolve().parent
 Strategy = Literal["whole_filing", "passages"]
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)  # noqa: S701 (prompts are not HTML)
+_template = cache(_ENV.from_string)  # compiling a template costs more than rendering it
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class PromptVersion:
     def messages(self, *, kind: str | None, passage: str, schema: dict[str, Any]) -> list[dict[str, str]]:
         """System prompt, the worked examples as earlier turns, then the passage to read."""
         variables = {"kind": kind, "schema": json.dumps(schema, separators=(",", ":"))}
-        messages = [{"role": "system", "content": _ENV.from_string(self.system).render(**variables).strip()}]
+        messages = [{"role": "system", "content": _template(self.system).render(**variables).strip()}]
         for example in self.examples.get(kind or "", []):
             messages.append({"role": "user", "content": self._user(example.passage, variables)})
             messages.append({"role": "assistant", "content": json.dumps(example.output)})
@@ -51,7 +52,7 @@ class PromptVersion:
         return messages
 
     def _user(self, passage: str, variables: dict[str, Any]) -> str:
-        return _ENV.from_string(self.user).render(passage=passage, **variables).strip()
+        return _template(self.user).render(passage=passage, **variables).strip()
 
 
 def available_prompts() -> list[str]:

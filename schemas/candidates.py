@@ -8,9 +8,11 @@ last retry is dropped by `salvage`, never kept.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from enum import Enum
+from functools import cache
 from typing import Any, Self, get_args
 
 from dateutil import parser as dateparser
@@ -137,6 +139,22 @@ def _strip_ungrounded(model: BaseModel, grounding: GroundingContext) -> BaseMode
     return type(model).model_validate(data, context={**grounding.as_context(), "salvage": True})
 
 
+_FLAG_WORDS = {
+    "exclusive": re.compile(r"exclusiv", re.I),
+    "royalties": re.compile(r"royalt", re.I),
+    "interim": re.compile(r"\binterim\b|\bacting\b", re.I),
+}
+
+
+def flag(name: str, value: bool | None, grounding: GroundingContext) -> bool | None:
+    """A yes/no the passage supports: `True` needs its word in the passage ("exclusive", "royalties",
+    "interim"), else it is unknown. A small model copies the example's `true`; the text decides."""
+    if value is not True:
+        return value
+    start, end = grounding.window or (0, len(grounding.source))
+    return True if _FLAG_WORDS[name].search(grounding.source, start, end) else None
+
+
 def as_written(value: str | None, grounding: GroundingContext) -> str | None:
     """The source's own spelling of a grounded value ("Genentech, Inc." for "Genentech Inc")."""
     if value is None:
@@ -188,10 +206,10 @@ class DealCandidate(_Grounded):
                 "technology_or_asset": self.technology_or_asset,
                 "field_or_indication": self.field_or_indication,
                 "territory": self.territory,
-                "exclusive": self.exclusive,
+                "exclusive": flag("exclusive", self.exclusive, grounding),
                 "upfront_payment": money(self.upfront_payment),
                 "milestone_payments_total": money(self.milestone_payments_total),
-                "royalties": self.royalties,
+                "royalties": flag("royalties", self.royalties, grounding),
                 "equity_investment": money(self.equity_investment),
                 "total_value": money(self.total_value),
                 "agreement_date": parse_date(self.agreement_date) if self.agreement_date else None,
@@ -223,6 +241,7 @@ class AppointmentCandidate(_Grounded):
                 "company": as_written(self.company, grounding),
                 "predecessor": as_written(self.predecessor, grounding),
                 "titles": [as_written(title, grounding) for title in self.titles],
+                "interim": bool(flag("interim", self.interim, grounding)),
                 "effective_date": parse_date(self.effective_date) if self.effective_date else None,
                 "age": self.age if self.age is not None and 18 <= self.age <= 110 else None,
                 "evidence": [Evidence(quote=self.evidence)],
@@ -231,20 +250,35 @@ class AppointmentCandidate(_Grounded):
         )
 
 
+@cache
+def _schema(model: type[BaseModel], key: tuple[Any, ...]) -> dict[str, Any]:
+    args, kwargs = key
+    return BaseModel.model_json_schema.__func__(model, *args, **dict(kwargs))  # type: ignore[attr-defined, no-any-return]
+
+
+class ResponseModel(BaseModel):
+    """A model a call answers with. Its JSON schema goes into every request (and into instructor's own
+    preparation of it), so it is generated once per class, not per call: profiling showed 11 ms each."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        return copy.deepcopy(_schema(cls, (args, tuple(sorted(kwargs.items())))))
+
+
 # List caps bound what a grammar-constrained small model can ramble into (it repeats a record until the cap).
-class DealsInPassage(BaseModel):
+class DealsInPassage(ResponseModel):
     deals: list[DealCandidate] = Field(max_length=1)
 
 
-class AppointmentsInPassage(BaseModel):
+class AppointmentsInPassage(ResponseModel):
     appointments: list[AppointmentCandidate] = Field(max_length=3)
 
 
-class EventsInText(BaseModel):
+class EventsInText(ResponseModel):
     """Both kinds at once, for prompt versions that read a whole filing window in one call."""
 
-    deals: list[DealCandidate] = Field(max_length=2)
-    appointments: list[AppointmentCandidate] = Field(max_length=3)
+    deals: list[DealCandidate] = Field(max_length=1)
+    appointments: list[AppointmentCandidate] = Field(max_length=2)
 
 
 def salvage(response_model: type[BaseModel], data: Any, grounding: GroundingContext) -> BaseModel | None:

@@ -56,8 +56,10 @@ def test_names_titles_and_money_are_compared_by_meaning() -> None:
 
 def test_a_swapped_role_is_caught() -> None:
     predicted = {"deals": [deal(("ImmunoGen, Inc.", "licensee"), ("Genentech, Inc.", "licensor"))]}
-    counts = score(predicted).fields[("deal", "parties")]
-    assert (counts.tp, counts.fp, counts.fn) == (0, 2, 2)
+    result = score(predicted)
+    names, roles = result.fields[("deal", "parties")], result.fields[("deal", "party_roles")]
+    assert (names.tp, names.fp, names.fn) == (2, 0, 0)
+    assert (roles.tp, roles.fp, roles.fn) == (0, 2, 2)
 
 
 def test_an_extra_record_is_a_false_positive() -> None:

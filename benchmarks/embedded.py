@@ -1,0 +1,82 @@
+"""Seconds per filing on the embedded model (this machine), per prompt version: server start once, then
+per filing the time in prompt processing and in generation, read from llama.cpp's own timing lines.
+
+    python -m benchmarks.embedded [N]     # the first N corpus filings in a fixed shuffled order (default 8)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import report
+from evals.dataset import load_dataset
+from extract.llm import Dialect, ModelClient
+from extract.pipeline import ExtractionFailed, extract_filing
+from extract.server import EmbeddedServer
+from prompts import load_prompt
+
+_TIMING = re.compile(r"(prompt eval|\s eval|total) time =\s+([\d.]+) ms")
+_PREFIX = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens")
+
+
+def timings(log: str) -> dict[str, float]:
+    totals = {"prompt eval": 0.0, "eval": 0.0, "total": 0.0, "cached_tokens": 0.0, "evaluated_tokens": 0.0}
+    for kind, ms in _TIMING.findall(log):
+        totals[kind.strip()] += float(ms) / 1000
+    for cached, remaining in _PREFIX.findall(log):
+        totals["cached_tokens"] += int(cached)
+        totals["evaluated_tokens"] += int(remaining)
+    return totals
+
+
+async def main(count: int) -> None:
+    samples = load_dataset()
+    random.Random(0).shuffle(samples)
+    samples = samples[:count]
+    server = EmbeddedServer()
+    started = time.perf_counter()
+    server.start()
+    startup = time.perf_counter() - started
+    log_path = Path(server._log.name)
+    client = ModelClient(model=server.model_alias, base_url=server.base_url, api_key="embedded",
+                         dialect=Dialect.llama_cpp, max_retries=1, concurrency=1)  # fmt: skip
+    rows = []
+    per_version: dict[str, list[float]] = {}
+    try:
+        for prompt in ("v1", "v2"):
+            version = load_prompt(prompt)
+            for sample in samples:
+                offset = log_path.stat().st_size
+                began = time.perf_counter()
+                with contextlib.suppress(ExtractionFailed):
+                    await extract_filing(sample.filing, version, client)
+                wall = time.perf_counter() - began
+                spent = timings(log_path.read_text(errors="replace")[offset:])
+                per_version.setdefault(prompt, []).append(wall)
+                rows.append([f"{prompt} {sample.id[:40]}", wall, spent["prompt eval"], spent["eval"],
+                             spent["total"] - spent["prompt eval"] - spent["eval"],
+                             int(spent["cached_tokens"]), int(spent["evaluated_tokens"])])  # fmt: skip
+    finally:
+        await client.aclose()
+        server.stop()
+    medians = {p: statistics.median(v) for p, v in per_version.items()}
+    for prompt, median in medians.items():
+        rows.append([f"{prompt} MEDIAN s/filing", median, 0.0, 0.0, 0.0, 0, 0])
+    report(
+        "embedded",
+        f"embedded SmolLM2-135M on this machine; server started once in {startup:.1f} s",
+        ["filing", "wall s", "prompt eval s", "generation s", "other s (grammar, HTTP)", "cached tok", "evaluated tok"],
+        rows,
+        {"startup_s": startup, "medians": medians},
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 8))
