@@ -53,6 +53,7 @@ class Evidence(BaseModel):
         if span is None:
             raise ValueError(f"evidence quote does not occur in the source text: {self.quote[:120]!r}")
         self.start, self.end = span.start, span.end
+        self.quote = grounding.source[span.start : span.end]  # the filing's own characters, verbatim
         return self
 
 
