@@ -147,12 +147,14 @@ _FLAG_WORDS = {
 
 
 def flag(name: str, value: bool | None, grounding: GroundingContext) -> bool | None:
-    """A yes/no the passage supports: `True` needs its word in the passage ("exclusive", "royalties",
-    "interim"), else it is unknown. A small model copies the example's `true`; the text decides."""
-    if value is not True:
-        return value
+    """A yes/no the passage can support: `True` needs its word in the passage ("exclusive", "royalties",
+    "interim"); `False` where the word is there is as likely a misreading. Either way unsupported means
+    unknown (None): a small model copies the example's `true`, and the text decides."""
+    if value is None:
+        return None
     start, end = grounding.window or (0, len(grounding.source))
-    return True if _FLAG_WORDS[name].search(grounding.source, start, end) else None
+    mentioned = _FLAG_WORDS[name].search(grounding.source, start, end) is not None
+    return value if value == mentioned else None
 
 
 def as_written(value: str | None, grounding: GroundingContext) -> str | None:
