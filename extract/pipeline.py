@@ -81,6 +81,7 @@ class ExtractionResult(BaseModel):
                 attempts=error.attempts, prompt_tokens=error.prompt_tokens, completion_tokens=error.completion_tokens
             ),
             warnings=[str(error)],
+            calls=getattr(error, "calls", []),
         )
 
     @property
@@ -90,7 +91,9 @@ class ExtractionResult(BaseModel):
 
 
 class ExtractionFailed(ModelCallError):
-    """Every model call for the filing failed: nothing was extracted."""
+    """Every model call for the filing failed: nothing was extracted. `calls` says how each failed."""
+
+    calls: list[CallTrace]
 
 
 @dataclass(frozen=True)
@@ -203,10 +206,14 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
         completion_tokens=sum(t.completion_tokens for t in traces),
     )
     if traces and all(t.outcome == "failed" for t in traces):
-        raise ExtractionFailed(
+        failure = ExtractionFailed(
             f"{filing.name}: every model call failed; first error: {warnings[len(filing.notes)]}",
-            attempts=usage.attempts, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-        )  # fmt: skip
+            attempts=usage.attempts,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+        )
+        failure.calls = traces
+        raise failure  # fmt: skip
     extraction = FilingExtraction(
         company=cover.company(filing.text),
         form_type=cover.form_type(filing.text),
