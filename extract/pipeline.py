@@ -78,7 +78,10 @@ class ExtractionResult(BaseModel):
             prompt=version.name,
             prompt_sha256=version.sha256,
             usage=Usage(
-                attempts=error.attempts, prompt_tokens=error.prompt_tokens, completion_tokens=error.completion_tokens
+                calls=len(getattr(error, "calls", [])),
+                attempts=error.attempts,
+                prompt_tokens=error.prompt_tokens,
+                completion_tokens=error.completion_tokens,
             ),
             warnings=[str(error)],
             calls=getattr(error, "calls", []),
