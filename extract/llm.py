@@ -23,7 +23,7 @@ import httpx2 as httpx
 import instructor
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
 
 from schemas import GroundingContext, salvage
@@ -259,7 +259,3 @@ class ModelClient:
 
     async def aclose(self) -> None:
         await self._client.client.close()
-
-
-def is_validation_error(error: BaseException) -> bool:
-    return isinstance(error, ValidationError | json.JSONDecodeError)

@@ -88,10 +88,6 @@ def locate(needle: str, haystack: str, window: tuple[int, int] | None = None) ->
     return Span(folded.origin[position], folded.origin[position + len(wanted) - 1] + 1)
 
 
-def contains(needle: str, haystack: str, window: tuple[int, int] | None = None) -> bool:
-    return locate(needle, haystack, window) is not None
-
-
 _SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z\"(])")
 _ABBREVIATIONS = frozenset(
     [
