@@ -67,6 +67,8 @@ def extract(
     dialect: DialectOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSONL here (resumable batch).")] = None,
     concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 4,
+    rpm: Annotated[float | None, typer.Option(help="At most this many requests per minute (or EIGHTK_RPM).")] = None,
+    tpm: Annotated[float | None, typer.Option(help="At most this many tokens per minute (or EIGHTK_TPM).")] = None,
     full: Annotated[
         bool, typer.Option(help="Print the whole result with provenance, not only the extraction.")
     ] = False,
@@ -80,7 +82,7 @@ def extract(
         sources = [sample_path(sample)] if sample else expand_sources(files or [])
         if not sources:
             raise ValueError("no input files (give FILES or --sample genentech)")
-        client = make_client(model, base_url, dialect=dialect)
+        client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm)
 
         async def run() -> int:
             try:

@@ -4,6 +4,7 @@ EIGHTK_MODEL     model name, or a path to a .gguf file to serve with the embedde
 OPENAI_BASE_URL  any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, OpenAI)
 OPENAI_API_KEY   the key for it (never logged, never recorded)
 EIGHTK_DIALECT   llama_cpp | json_schema | tools: how that server enforces a schema
+EIGHTK_RPM, EIGHTK_TPM  client-side limits in requests and tokens per minute (a provider's quota)
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ def make_client(
     *,
     dialect: str | Dialect | None = None,
     concurrency: int | None = None,
+    requests_per_minute: float | None = None,
+    tokens_per_minute: float | None = None,
 ) -> ModelClient:
     """A client for the configured model; with nothing configured, the embedded llama.cpp server."""
+    requests_per_minute = requests_per_minute or _env_float("EIGHTK_RPM")
+    tokens_per_minute = tokens_per_minute or _env_float("EIGHTK_TPM")
     model = model or os.environ.get("EIGHTK_MODEL")
     base_url = base_url or os.environ.get("OPENAI_BASE_URL")
     api_key = api_key or os.environ.get("OPENAI_API_KEY")
@@ -41,6 +46,8 @@ def make_client(
             context_tokens=server.context_tokens,
             concurrency=concurrency or 1,  # one llama.cpp slot: more only queues
             max_retries=1,  # a 135M model rarely fixes a second time what it got wrong twice
+            requests_per_minute=requests_per_minute,
+            tokens_per_minute=tokens_per_minute,
         )
     return ModelClient(
         model=model or OPENAI_DEFAULT_MODEL,
@@ -49,4 +56,16 @@ def make_client(
         dialect=Dialect(chosen_dialect) if chosen_dialect else Dialect.json_schema,
         context_tokens=int(os.environ.get("EIGHTK_CONTEXT_TOKENS", "8192" if base_url else "128000")),
         concurrency=concurrency or 8,
+        requests_per_minute=requests_per_minute,
+        tokens_per_minute=tokens_per_minute,
     )
+
+
+def _env_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None

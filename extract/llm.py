@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import email.utils
+import functools
 import json
 import logging
 import random
@@ -26,7 +27,8 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
 
-from schemas import GroundingContext, salvage
+from extract.ratelimit import RateLimitedTransport, RateLimiter
+from schemas import GroundingContext, grounded_by, salvage
 
 T = TypeVar("T", bound=BaseModel)
 logging.getLogger("instructor").addHandler(logging.NullHandler())  # failures are reported in results, not logs
@@ -163,6 +165,14 @@ def _last_answer(state: RetryCallState) -> httpx.Response:
     return last
 
 
+@functools.cache
+def _instructor_model(response_model: type[T]) -> type[T]:
+    """The response model as instructor wants it. Given a plain pydantic class, instructor derives a new
+    class from it on every call, then that class's JSON schema: most of the toolkit's CPU per call (profiled
+    in benchmarks/concurrency.py). Derived once per class here, the request it sends is byte-identical."""
+    return instructor.openai_schema(response_model)
+
+
 # --- the client --------------------------------------------------------------------------------------------
 
 
@@ -179,12 +189,17 @@ class ModelClient:
     concurrency: int = 4
     timeout_s: float = 120.0
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    requests_per_minute: float | None = None  # client-side limits; every attempt and re-ask counts
+    tokens_per_minute: float | None = None
     _client: Any = field(init=False, repr=False)
     _transport: RetryingTransport = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._transport = RetryingTransport(policy=self.retry_policy)
+        wire: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport()
+        if self.requests_per_minute or self.tokens_per_minute:
+            wire = RateLimitedTransport(wire, RateLimiter(self.requests_per_minute, self.tokens_per_minute))
+        self._transport = RetryingTransport(wire, policy=self.retry_policy)
         http_client = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(self.timeout_s, connect=5.0))
         raw = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, http_client=http_client, max_retries=0)
         mode = instructor.Mode.TOOLS if self.dialect is Dialect.tools else instructor.Mode.JSON_SCHEMA
@@ -211,14 +226,14 @@ class ModelClient:
             if self._semaphore is None:
                 self._semaphore = asyncio.Semaphore(self.concurrency)
             async with self._semaphore:
-                result = await self._client.chat.completions.create(
-                    model=self.model,
-                    response_model=response_model,
-                    messages=messages,
-                    max_retries=self.max_retries,
-                    context=grounding.as_context(),
-                    **extra,
-                )
+                with grounded_by(grounding):  # not instructor's `context=`: it renders messages as Jinja
+                    result = await self._client.chat.completions.create(
+                        model=self.model,
+                        response_model=_instructor_model(response_model),
+                        messages=messages,
+                        max_retries=self.max_retries,
+                        **extra,
+                    )
             return result, stats
         except InstructorRetryException as error:
             return self._after_failure(error, response_model, grounding, stats), stats

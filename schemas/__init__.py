@@ -22,6 +22,7 @@ from schemas.records import (
     GroundingContext,
     Party,
     PartyRole,
+    grounded_by,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "PartyRole",
     "Span",
     "fold",
+    "grounded_by",
     "locate",
     "parse_date",
     "parse_money",

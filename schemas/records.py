@@ -7,6 +7,9 @@ fill is smaller and closer to the text: see `schemas.candidates`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, Self
 
@@ -28,13 +31,30 @@ class GroundingContext(BaseModel):
         return {"grounding": self}
 
 
+_active_grounding: ContextVar[GroundingContext | None] = ContextVar("eightk_grounding", default=None)
+
+
+@contextmanager
+def grounded_by(grounding: GroundingContext) -> Iterator[None]:
+    """Ground every validation in this block (and the tasks it awaits) in `grounding`.
+
+    For validation that runs where no `context=` can be passed: instructor's `context` argument also
+    renders every message as a Jinja template, which would evaluate a filing's own `{{ ... }}`.
+    """
+    token = _active_grounding.set(grounding)
+    try:
+        yield
+    finally:
+        _active_grounding.reset(token)
+
+
 def grounding_of(info: ValidationInfo) -> GroundingContext | None:
     context = info.context
     if isinstance(context, dict):
         grounding = context.get("grounding")
         if isinstance(grounding, GroundingContext):
             return grounding
-    return None
+    return _active_grounding.get()
 
 
 class Evidence(BaseModel):

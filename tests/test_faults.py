@@ -158,3 +158,17 @@ async def test_a_prompt_injection_cannot_plant_invented_values_or_evidence() -> 
         for evidence in record.evidence:
             assert evidence.start is not None and evidence.end is not None
             assert injected[evidence.start : evidence.end] == evidence.quote
+
+
+async def test_template_syntax_in_a_filing_reaches_the_model_verbatim() -> None:
+    """instructor renders messages as Jinja when given `context=`; a filing's own braces must not be evaluated."""
+    braces = FILING.replace("plus royalties.", "plus royalties {{ 7 * 7 }} {% if true %}x{% endif %} {{ grounding }}.")
+    with FakeOpenAI([OK]) as server:
+        client = make_test_client(server.url)
+        result = await aextract(braces, client=client)
+        await client.aclose()
+    sent = server.requests[0]["messages"][-1]["content"]
+    assert sent.count("{{ 7 * 7 }} {% if true %}x{% endif %} {{ grounding }}") == 1
+    assert "49" not in sent and "window=" not in sent  # nothing evaluated, no context object spliced in
+    assert result.extraction.deals  # and the answer was still validated and grounded
+    assert result.extraction.deals[0].evidence[0].start is not None
