@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import platform
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS = Path(__file__).resolve().parent / "results"
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))  # the fake server and the test filing live with the tests
 
 
 def machine() -> dict[str, Any]:
@@ -25,7 +32,41 @@ def report(name: str, title: str, columns: list[str], rows: list[list[Any]], ext
         table.add_column(column, justify="left" if index == 0 else "right")
     for row in rows:
         table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
-    Console().print(table)
+    Console(width=max(120, Console().width)).print(table)
     RESULTS.mkdir(exist_ok=True)
     payload = {"machine": machine(), "columns": columns, "rows": rows, **extra}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def distinct_filings(folder: Path, count: int) -> list[Path]:
+    """`count` copies of the test filing, each made distinct so that no result is reused."""
+    from conftest import FILING
+
+    paths = []
+    for index in range(count):
+        path = folder / f"doc{index:03}.txt"
+        path.write_text(FILING.replace("June 3, 2024", f"June 3, 2024 (filing {index})"))
+        paths.append(path)
+    return paths
+
+
+def _serve_fake(latency_s: float, connection: Connection) -> None:
+    from conftest import GOOD_DEAL
+    from fakeserver import FakeOpenAI, answer
+
+    with FakeOpenAI([answer(GOOD_DEAL, delay_s=latency_s)]) as server:
+        connection.send(server.url)
+        connection.recv()  # until the benchmark says stop
+
+
+@contextmanager
+def fake_server_process(latency_s: float) -> Iterator[str]:
+    """The fake server in a process of its own, so its threads do not compete for the client's GIL."""
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=_serve_fake, args=(latency_s, theirs), daemon=True)
+    process.start()
+    try:
+        yield str(ours.recv())
+    finally:
+        ours.send("stop")
+        process.join(timeout=5)

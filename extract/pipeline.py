@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -106,17 +108,26 @@ class PlannedCall:
     messages: list[dict[str, str]]
 
 
-def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[PlannedCall]:
-    """The calls a prompt version makes for a filing, each sized to fit the model's context window."""
+RESPONSE_MODELS: dict[str | None, type[BaseModel]] = {
+    None: EventsInText,
+    "deal": DealsInPassage,
+    "appointment": AppointmentsInPassage,
+}
+
+
+@cache
+def _schema(response_model: type[BaseModel]) -> dict[str, Any]:
+    """A response model's JSON schema, for prompts that spell it out (read only: shared by every call)."""
+    return response_model.model_json_schema()
+
+
+@cache
+def _passage_chars(version: PromptVersion, context_tokens: int) -> int:
+    """How much filing text one call may carry: the version's wish, less what its prompt and answer take."""
     completion = COMPLETION_TOKENS[version.strategy]
     kinds: list[str | None] = [None] if version.strategy == "whole_filing" else ["deal", "appointment"]
-    models: dict[str | None, type[BaseModel]] = {
-        None: EventsInText,
-        "deal": DealsInPassage,
-        "appointment": AppointmentsInPassage,
-    }
     overhead = max(
-        sum(len(m["content"]) for m in version.messages(kind=k, passage="", schema=models[k].model_json_schema()))
+        sum(len(m["content"]) for m in version.messages(kind=k, passage="", schema=_schema(RESPONSE_MODELS[k])))
         // CHARS_PER_TOKEN
         for k in kinds
     )
@@ -124,7 +135,12 @@ def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[P
     budget = min(wanted, context_tokens - completion - overhead - 64)
     if budget < 100:
         raise ValueError(f"the model's context ({context_tokens} tokens) is too small for prompt {version.name}")
-    max_chars = budget * CHARS_PER_TOKEN
+    return budget * CHARS_PER_TOKEN
+
+
+def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[PlannedCall]:
+    """The calls a prompt version makes for a filing, each sized to fit the model's context window."""
+    max_chars = _passage_chars(version, context_tokens)
     if version.strategy == "whole_filing":
         passages = windows(text, max_chars=max_chars)
     else:
@@ -132,8 +148,8 @@ def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[P
     return [
         PlannedCall(
             passage=p,
-            response_model=models[p.kind],
-            messages=version.messages(kind=p.kind, passage=p.text(text), schema=models[p.kind].model_json_schema()),
+            response_model=RESPONSE_MODELS[p.kind],
+            messages=version.messages(kind=p.kind, passage=p.text(text), schema=_schema(RESPONSE_MODELS[p.kind])),
         )
         for p in passages
     ]

@@ -28,7 +28,7 @@ class Example:
     output: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: `load_prompt` returns one per file
 class PromptVersion:
     name: str
     description: str
