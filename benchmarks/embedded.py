@@ -17,9 +17,9 @@ from pathlib import Path
 
 from benchmarks.common import report
 from evals.dataset import load_dataset
-from extract.llm import Dialect, ModelClient
+from extract.config import make_client
 from extract.pipeline import ExtractionFailed, extract_filing
-from extract.server import EmbeddedServer
+from extract.server import shared_server
 from prompts import load_prompt
 
 _TIMING = re.compile(r"(prompt eval|\s eval|total) time =\s+([\d.]+) ms")
@@ -40,13 +40,11 @@ async def main(count: int) -> None:
     samples = load_dataset()
     random.Random(0).shuffle(samples)
     samples = samples[:count]
-    server = EmbeddedServer()
     started = time.perf_counter()
-    server.start()
+    server = shared_server()
     startup = time.perf_counter() - started
     log_path = Path(server._log.name)
-    client = ModelClient(model=server.model_alias, base_url=server.base_url, api_key="embedded",
-                         dialect=Dialect.llama_cpp, max_retries=1, concurrency=1)  # fmt: skip
+    client = make_client()  # the embedded default, exactly as `eightk extract` configures it
     rows = []
     per_version: dict[str, list[float]] = {}
     try:

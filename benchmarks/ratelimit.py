@@ -105,10 +105,11 @@ def main() -> None:
                     ("tokens", scenario.tokens_per_minute, tokens),
                 )
             }
-            binding = max((u for u, m in measured.items() if m[0]), key=lambda u: measured[u][1] / measured[u][0])
+            used = {unit: overall / limit for unit, (limit, overall, _) in measured.items() if limit}
+            binding = max(used, key=lambda unit: used[unit])
             for unit, (limit, overall, peak) in measured.items():
                 held = "-" if limit is None else "yes" if max(overall, peak) <= limit * (1 + TOLERANCE) else "NO"
-                close = "-" if unit != binding else "yes" if overall >= limit * (1 - TOLERANCE) else "NO"
+                close = "-" if limit is None or unit != binding else "yes" if used[unit] >= 1 - TOLERANCE else "NO"
                 rows.append([scenario.name, scenario.concurrency, unit, limit or "none", round(overall),
                              round(peak), held, close, round(elapsed, 1), len(arrivals)])  # fmt: skip
     report(

@@ -1,19 +1,61 @@
-"""The whole eval suite (41 documents x 2 prompt versions) replayed from cassettes: wall time, twice.
+"""The whole eval suite (41 documents x 2 prompt versions) replayed from cassettes: wall time, twice; then a
+third, profiled run that splits the time between eightk's own code and the libraries under it.
 
-python -m benchmarks.replay
+    python -m benchmarks.replay
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from pathlib import Path
 
-from benchmarks.common import report
+from pyinstrument import Profiler
+from pyinstrument.frame import Frame
+
+from benchmarks.common import RESULTS, report
 from evals.baseline import summarize
 from evals.runner import run_eval_sync
 
+PROJECT = Path(__file__).resolve().parent.parent
+OWN_PACKAGES = ("extract", "schemas", "prompts", "evals")
+LIBRARY_GROUPS = {
+    "vcrpy (cassette replay)": ("vcr", "wrapt", "yaml"),
+    "instructor": ("instructor",),
+    "openai SDK": ("openai",),
+    "HTTP (httpx2, httpcore2, anyio)": ("httpx2", "httpcore2", "anyio", "h11", "sniffio"),
+    "pydantic": ("pydantic", "pydantic_core"),
+    "tenacity": ("tenacity",),
+    "jinja2": ("jinja2", "markupsafe"),
+}
+
+
+def group_of(file_path: str | None) -> str:
+    """Which code a frame belongs to: eightk's own modules, a library group, or the rest (stdlib, asyncio)."""
+    if not file_path:
+        return "other (stdlib, asyncio, interpreter)"
+    path = Path(file_path)
+    if PROJECT in path.parents and ".venv" not in path.parts:
+        top = path.relative_to(PROJECT).parts[0]
+        return f"eightk ({top}/)" if top in OWN_PACKAGES else "other (stdlib, asyncio, interpreter)"
+    if "site-packages" in path.parts:
+        package = path.parts[path.parts.index("site-packages") + 1].removesuffix(".py")
+        for group, packages in LIBRARY_GROUPS.items():
+            if package in packages:
+                return group
+        return f"other libraries ({package})"
+    return "other (stdlib, asyncio, interpreter)"
+
+
+def self_time_by_group(frame: Frame, totals: defaultdict[str, float]) -> defaultdict[str, float]:
+    totals[group_of(frame.file_path)] += frame.total_self_time
+    for child in frame.children:
+        self_time_by_group(child, totals)
+    return totals
+
 
 def main() -> None:
-    rows = []
+    rows: list[list[object]] = []
     scores = []
     for attempt in (1, 2):
         started = time.perf_counter()
@@ -26,6 +68,24 @@ def main() -> None:
     identical = scores[0] == scores[1]
     report("replay", f"eval replay from cassettes (identical scores on both runs: {identical})",
            ["run", "documents", "calls", "seconds"], rows, {"identical": identical})  # fmt: skip
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    run_eval_sync(["v1", "v2"])
+    session = profiler.stop()
+    profiler.write_html(RESULTS / "replay-profile.html")
+    root = session.root_frame()
+    totals = self_time_by_group(root, defaultdict(float)) if root else defaultdict(float)
+    whole = sum(totals.values())
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    own = sum(seconds for group, seconds in totals.items() if group.startswith("eightk"))
+    report(
+        "replay-profile",
+        f"where a replayed eval spends its time (profiled run; eightk's own code: {own / whole:.0%})",
+        ["code", "seconds (self)", "share"],
+        [[group, round(seconds, 2), f"{seconds / whole:.1%}"] for group, seconds in ranked],
+        {"own_share": own / whole, "profile_html": str(RESULTS / "replay-profile.html")},
+    )
 
 
 if __name__ == "__main__":

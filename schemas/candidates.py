@@ -8,8 +8,8 @@ last retry is dropped by `salvage`, never kept.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import json
 import re
 from enum import Enum
 from functools import cache
@@ -253,18 +253,21 @@ class AppointmentCandidate(_Grounded):
 
 
 @cache
-def _schema(model: type[BaseModel], key: tuple[Any, ...]) -> dict[str, Any]:
+def _schema_json(model: type[BaseModel], key: tuple[Any, ...]) -> str:
     args, kwargs = key
-    return BaseModel.model_json_schema.__func__(model, *args, **dict(kwargs))  # type: ignore[attr-defined, no-any-return]
+    schema = BaseModel.model_json_schema.__func__(model, *args, **dict(kwargs))  # type: ignore[attr-defined]
+    return json.dumps(schema)
 
 
 class ResponseModel(BaseModel):
     """A model a call answers with. Its JSON schema goes into every request (and into instructor's own
-    preparation of it), so it is generated once per class, not per call: profiling showed 11 ms each."""
+    preparation of it), so it is generated once per class, not per call: profiling showed 11 ms each.
+    Each caller gets its own copy, parsed from the cached JSON (faster than a deep copy)."""
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return copy.deepcopy(_schema(cls, (args, tuple(sorted(kwargs.items())))))
+        schema: dict[str, Any] = json.loads(_schema_json(cls, (args, tuple(sorted(kwargs.items())))))
+        return schema
 
 
 # List caps bound what a grammar-constrained small model can ramble into (it repeats a record until the cap).
