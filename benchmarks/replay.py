@@ -30,27 +30,32 @@ LIBRARY_GROUPS = {
 }
 
 
-def group_of(file_path: str | None) -> str:
-    """Which code a frame belongs to: eightk's own modules, a library group, or the rest (stdlib, asyncio)."""
+STDLIB = "other (interpreter, stdlib called from the top)"
+
+
+def group_of(file_path: str | None) -> str | None:
+    """Which code a frame belongs to: eightk's own modules or a library group; None for the stdlib."""
     if not file_path:
-        return "other (stdlib, asyncio, interpreter)"
+        return None
     path = Path(file_path)
     if PROJECT in path.parents and ".venv" not in path.parts:
         top = path.relative_to(PROJECT).parts[0]
-        return f"eightk ({top}/)" if top in OWN_PACKAGES else "other (stdlib, asyncio, interpreter)"
+        return f"eightk ({top}/)" if top in OWN_PACKAGES else None
     if "site-packages" in path.parts:
         package = path.parts[path.parts.index("site-packages") + 1].removesuffix(".py")
         for group, packages in LIBRARY_GROUPS.items():
             if package in packages:
                 return group
         return f"other libraries ({package})"
-    return "other (stdlib, asyncio, interpreter)"
+    return None
 
 
-def self_time_by_group(frame: Frame, totals: defaultdict[str, float]) -> defaultdict[str, float]:
-    totals[group_of(frame.file_path)] += frame.total_self_time
+def self_time_by_group(frame: Frame, totals: defaultdict[str, float], owner: str = STDLIB) -> defaultdict[str, float]:
+    """Self time per group; time in the stdlib (json, re, asyncio...) is charged to the code that called it."""
+    owner = group_of(frame.file_path) or owner
+    totals[owner] += frame.total_self_time
     for child in frame.children:
-        self_time_by_group(child, totals)
+        self_time_by_group(child, totals, owner)
     return totals
 
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
 
 from schemas import Evidence, FilingExtraction, GroundingContext, Money, MoneyQualifier, locate, parse_money
-from schemas.grounding import sentences
+from schemas.grounding import _FOLD, _fold, sentences
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,18 @@ def test_locate_tolerates_whitespace_case_and_stray_punctuation_but_not_digits()
     assert span is not None and source[span.start : span.end] == "Genentech,  Inc"
     assert locate("$25 billion", source) is None
     assert locate("Genentech will pay", source) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_folded_character_maps_back_to_the_source_character_it_came_from(seed: int) -> None:
+    rng = random.Random(seed)
+    source = "".join(rng.choice("aB1 2.,;:'\"()[]\n\t\u00a0\u2019\u201c\u2013İ$-") for _ in range(2_000))
+    folded = _fold(source)
+    assert len(folded.text) == len(folded.origin)
+    assert list(folded.origin) == sorted(folded.origin)
+    for char, at in zip(folded.text, folded.origin, strict=True):
+        original = source[at].translate(_FOLD)
+        assert char == " " if original.isspace() else char in original.lower()
 
 
 def test_evidence_is_checked_against_the_source_and_gets_offsets() -> None:
