@@ -69,6 +69,9 @@ def extract(
     concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 4,
     rpm: Annotated[float | None, typer.Option(help="At most this many requests per minute (or EIGHTK_RPM).")] = None,
     tpm: Annotated[float | None, typer.Option(help="At most this many tokens per minute (or EIGHTK_TPM).")] = None,
+    reasks: Annotated[
+        int | None, typer.Option(help="Re-asks after an invalid answer. Default: 0 embedded, 2 otherwise.")
+    ] = None,
     full: Annotated[
         bool, typer.Option(help="Print the whole result with provenance, not only the extraction.")
     ] = False,
@@ -82,7 +85,8 @@ def extract(
         sources = [sample_path(sample)] if sample else expand_sources(files or [])
         if not sources:
             raise ValueError("no input files (give FILES or --sample genentech)")
-        client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm)
+        client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm,
+                             reasks=reasks)  # fmt: skip
 
         async def run() -> int:
             try:
