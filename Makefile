@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup demo test lint eval compare benchmarks
+.PHONY: setup demo test lint eval compare benchmarks peer
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
@@ -29,3 +29,9 @@ compare: setup
 
 benchmarks: setup
 	for b in concurrency tokens replay embedded; do $(BIN)/python -m benchmarks.$$b || exit 1; done
+
+PEER_VENV ?= .venv-peer
+peer:  ## langextract on the same embedded model (its own venv: google-genai needs an older tenacity)
+	test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-peer.txt
+	$(PEER_VENV)/bin/python -m benchmarks.peer_langextract
