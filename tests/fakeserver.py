@@ -43,6 +43,11 @@ def completion_body(reply: Reply, model: str = "fake") -> bytes:
     }).encode()  # fmt: skip
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops connections when a benchmark opens 16 or 64 at once
+    daemon_threads = True
+
+
 class FakeOpenAI:
     def __init__(self, script: list[Reply] | Callable[[dict[str, Any]], Reply], *, repeat_last: bool = True) -> None:
         self.script = script
@@ -51,8 +56,7 @@ class FakeOpenAI:
         self.headers: list[dict[str, str]] = []
         self.arrivals: list[float] = []  # time.monotonic() of each chat request, for rate-limit checks
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
