@@ -28,7 +28,7 @@ compare: setup
 	$(BIN)/eightk compare v1 v2 --markdown reports/compare.md --html reports/compare.html
 
 benchmarks: setup
-	for b in concurrency tokens replay embedded; do $(BIN)/python -m benchmarks.$$b || exit 1; done
+	for b in concurrency ratelimit tokens replay embedded; do $(BIN)/python -m benchmarks.$$b || exit 1; done
 
 PEER_VENV ?= .venv-peer
 peer:  ## langextract on the same embedded model (its own venv: google-genai needs an older tenacity)
