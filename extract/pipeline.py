@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -116,21 +115,12 @@ RESPONSE_MODELS: dict[str | None, type[BaseModel]] = {
 
 
 @cache
-def _schema(response_model: type[BaseModel]) -> dict[str, Any]:
-    """A response model's JSON schema, for prompts that spell it out (read only: shared by every call)."""
-    return response_model.model_json_schema()
-
-
-@cache
 def _passage_chars(version: PromptVersion, context_tokens: int) -> int:
     """How much filing text one call may carry: the version's wish, less what its prompt and answer take."""
     completion = COMPLETION_TOKENS[version.strategy]
     kinds: list[str | None] = [None] if version.strategy == "whole_filing" else ["deal", "appointment"]
-    overhead = max(
-        sum(len(m["content"]) for m in version.messages(kind=k, passage="", schema=_schema(RESPONSE_MODELS[k])))
-        // CHARS_PER_TOKEN
-        for k in kinds
-    )
+    empty = {k: version.messages(kind=k, passage="", schema=RESPONSE_MODELS[k].model_json_schema()) for k in kinds}
+    overhead = max(sum(len(m["content"]) for m in messages) // CHARS_PER_TOKEN for messages in empty.values())
     wanted = version.window_tokens if version.strategy == "whole_filing" else version.passage_tokens
     budget = min(wanted, context_tokens - completion - overhead - 64)
     if budget < 100:
@@ -145,14 +135,12 @@ def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[P
         passages = windows(text, max_chars=max_chars)
     else:
         passages = find_passages(text, max_chars=max_chars, max_per_kind=version.passages_per_kind)
-    return [
-        PlannedCall(
-            passage=p,
-            response_model=RESPONSE_MODELS[p.kind],
-            messages=version.messages(kind=p.kind, passage=p.text(text), schema=_schema(RESPONSE_MODELS[p.kind])),
-        )
-        for p in passages
-    ]
+    calls = []
+    for passage in passages:
+        model = RESPONSE_MODELS[passage.kind]
+        messages = version.messages(kind=passage.kind, passage=passage.text(text), schema=model.model_json_schema())
+        calls.append(PlannedCall(passage=passage, response_model=model, messages=messages))
+    return calls
 
 
 async def _run_call(

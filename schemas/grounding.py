@@ -85,13 +85,8 @@ def _fold(text: str) -> _Folded:
     return _Folded(lowered, tuple(collapsed_origin))
 
 
-# A filing is searched many times (every value and quote of every call); needles are folded afresh. With one
-# cache for both, needles evicted the filings and each lookup re-folded a whole filing (profiled).
-_fold_source = lru_cache(maxsize=16)(_fold)
-
-
-# A filing is searched many times (every value and quote of every call); needles are folded afresh. With one
-# cache for both, needles evicted the filings and each lookup re-folded a whole filing (profiled).
+# A filing is searched many times (every value and quote of every call), so its folded form is kept; needles
+# are short and folded afresh, so they cannot push the filings out of the cache.
 _fold_source = lru_cache(maxsize=16)(_fold)
 
 
