@@ -17,8 +17,8 @@ from pathlib import Path
 from pyinstrument import Profiler
 
 from benchmarks.common import RESULTS, distinct_filings, fake_server_process, report
-from extract.batch import extract_many
-from extract.llm import Dialect, ModelClient
+from eightk.extract.batch import extract_many
+from eightk.extract.llm import Dialect, ModelClient
 
 LATENCY_S = 0.1
 

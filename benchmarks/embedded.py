@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 from benchmarks.common import report
-from evals.dataset import load_dataset
-from extract.config import make_client
-from extract.pipeline import ExtractionFailed, extract_filing
-from extract.server import shared_server
-from prompts import load_prompt
+from eightk.evals.dataset import load_dataset
+from eightk.extract.config import make_client
+from eightk.extract.pipeline import ExtractionFailed, extract_filing
+from eightk.extract.server import shared_server
+from eightk.prompts import load_prompt
 
 _TIMING = re.compile(r"(prompt eval|\s eval|total) time =\s+([\d.]+) ms")
 _PREFIX = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens")

@@ -40,14 +40,14 @@ from langextract.providers.schemas.openai import OpenAISchema
 from pydantic import BaseModel, ValidationError
 
 from benchmarks.common import RESULTS, report
-from evals.dataset import Sample, load_dataset
-from evals.runner import run_eval_sync
-from evals.scorer import Report, score_all
-from extract.merge import merge_appointments, merge_deals
-from extract.pipeline import COMPLETION_TOKENS
-from extract.server import EmbeddedServer
-from prompts import load_prompt
-from schemas import (
+from eightk.evals.dataset import Sample, load_dataset
+from eightk.evals.runner import run_eval_sync
+from eightk.evals.scorer import Report, score_all
+from eightk.extract.merge import merge_appointments, merge_deals
+from eightk.extract.pipeline import COMPLETION_TOKENS
+from eightk.extract.server import EmbeddedServer
+from eightk.prompts import load_prompt
+from eightk.schemas import (
     Appointment,
     AppointmentAction,
     AppointmentCandidate,

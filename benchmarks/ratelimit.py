@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import distinct_filings, report
-from extract.batch import extract_many
-from extract.llm import Dialect, ModelClient
+from eightk.extract.batch import extract_many
+from eightk.extract.llm import Dialect, ModelClient
 
 COLUMNS = ["scenario", "concurrency", "unit", "limit/min", "run rate/min", "peak window/min", "never over",
            "not under", "seconds", "requests"]  # fmt: skip

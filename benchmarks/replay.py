@@ -14,11 +14,11 @@ from pyinstrument import Profiler
 from pyinstrument.frame import Frame
 
 from benchmarks.common import RESULTS, report
-from evals.baseline import summarize
-from evals.runner import run_eval_sync
+from eightk.evals.baseline import summarize
+from eightk.evals.runner import run_eval_sync
 
 PROJECT = Path(__file__).resolve().parent.parent
-OWN_PACKAGES = ("extract", "schemas", "prompts", "evals")
+OWN_PACKAGES = ("eightk",)
 LIBRARY_GROUPS = {
     "vcrpy (cassette replay)": ("vcr", "wrapt", "yaml"),
     "instructor": ("instructor",),
@@ -39,8 +39,8 @@ def group_of(file_path: str | None) -> str | None:
         return None
     path = Path(file_path)
     if PROJECT in path.parents and ".venv" not in path.parts:
-        top = path.relative_to(PROJECT).parts[0]
-        return f"eightk ({top}/)" if top in OWN_PACKAGES else None
+        parts = path.relative_to(PROJECT).parts
+        return f"eightk ({parts[1]}/)" if parts[0] in OWN_PACKAGES and len(parts) > 2 else None
     if "site-packages" in path.parts:
         package = path.parts[path.parts.index("site-packages") + 1].removesuffix(".py")
         for group, packages in LIBRARY_GROUPS.items():

@@ -21,12 +21,12 @@ import openai
 from pydantic import BaseModel, ValidationError
 
 from benchmarks.common import report
-from evals.cassettes import cassette_path, recorder
-from evals.dataset import Sample, load_dataset
-from evals.runner import REPLAY_URL, run_eval_sync
-from evals.scorer import Report, score_all
-from extract.server import EmbeddedServer, default_model_path
-from schemas import Appointment, Deal, FilingExtraction, GroundingContext
+from eightk.evals.cassettes import cassette_path, recorder
+from eightk.evals.dataset import Sample, load_dataset
+from eightk.evals.runner import REPLAY_URL, run_eval_sync
+from eightk.evals.scorer import Report, score_all
+from eightk.extract.server import EmbeddedServer, default_model_path
+from eightk.schemas import Appointment, Deal, FilingExtraction, GroundingContext
 
 NAIVE_SYSTEM = "Extract every deal and every appointment in this SEC 8-K filing as JSON matching this schema:\n"
 NAIVE_MAX_TOKENS = 768

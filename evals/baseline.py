@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evals.runner import EvalRun
+from eightk.evals.runner import EvalRun
 
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
 TOLERANCE = 1e-9

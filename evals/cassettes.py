@@ -16,7 +16,7 @@ from typing import Any
 import vcr
 from vcr.request import Request
 
-from evals.dataset import PROJECT_ROOT
+from eightk.evals.dataset import PROJECT_ROOT
 
 CASSETTE_DIR = PROJECT_ROOT / "cassettes"
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")

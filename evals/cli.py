@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evals.baseline import load_baseline, regressions, write_baseline
-from evals.compare import compare, to_html, to_markdown
-from evals.dataset import load_dataset
-from evals.runner import EvalRun, run_eval_sync
+from eightk.evals.baseline import load_baseline, regressions, write_baseline
+from eightk.evals.compare import compare, to_html, to_markdown
+from eightk.evals.dataset import load_dataset
+from eightk.evals.runner import EvalRun, run_eval_sync
 
 console = Console()
 
@@ -55,7 +55,7 @@ def eval_command(
     check_baseline: Annotated[bool, typer.Option(help="Exit 1 if a score fell below the baseline.")] = False,
 ) -> None:
     """Score prompt versions on the eval set, replaying cassettes offline (or recording them)."""
-    from extract.cli import friendly_errors
+    from eightk.extract.cli import friendly_errors
 
     with friendly_errors():
         mode = "all" if record else "missing" if record_missing else "none"
@@ -83,7 +83,7 @@ def compare_command(
     html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
 ) -> None:
     """Compare two prompt versions field by field, with a paired-bootstrap interval of the F1 delta."""
-    from extract.cli import friendly_errors
+    from eightk.extract.cli import friendly_errors
 
     with friendly_errors():
         runs = run_eval_sync([a, b], model=model, pattern=docs, corpus=corpus)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import jinja2
 
-from evals.dataset import Sample
-from evals.runner import EvalRun
-from evals.scorer import SCORED_FIELDS, Counts, DocumentScore, compare_field, field_value
-from schemas import FilingExtraction, Money, Party
+from eightk.evals.dataset import Sample
+from eightk.evals.runner import EvalRun
+from eightk.evals.scorer import SCORED_FIELDS, Counts, DocumentScore, compare_field, field_value
+from eightk.schemas import FilingExtraction, Money, Party
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

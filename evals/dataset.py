@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from extract.reader import Filing, read_filing
-from schemas import FilingExtraction, GroundingContext
+from eightk.extract.reader import Filing, read_filing
+from eightk.schemas import FilingExtraction, GroundingContext
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = Path(__file__).resolve().parent / "gold"

@@ -12,9 +12,9 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from evals.dataset import GOLD_DIR, corpus_dir
-from extract.reader import read_filing
-from schemas import FilingExtraction, GroundingContext
+from eightk.evals.dataset import GOLD_DIR, corpus_dir
+from eightk.extract.reader import read_filing
+from eightk.schemas import FilingExtraction, GroundingContext
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
-from evals.dataset import Sample, load_dataset
-from evals.scorer import Report, score_document
-from extract.llm import Dialect, ModelClient, TransportError
-from extract.pipeline import ExtractionFailed, ExtractionResult, evidence_verified, extract_filing
-from prompts import load_prompt
+from eightk.evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
+from eightk.evals.dataset import Sample, load_dataset
+from eightk.evals.scorer import Report, score_document
+from eightk.extract.llm import Dialect, ModelClient, TransportError
+from eightk.extract.pipeline import ExtractionFailed, ExtractionResult, evidence_verified, extract_filing
+from eightk.prompts import load_prompt
 
 RecordMode = Literal["none", "all", "missing"]
 REPLAY_URL = "http://127.0.0.1:9/v1"  # never contacted: every request is answered from a cassette
@@ -122,8 +122,8 @@ async def run_eval(
     client: ModelClient | None = None,
 ) -> dict[str, EvalRun]:
     """Every prompt version over the matching documents; replayed unless `record`."""
-    from extract.config import make_client
-    from extract.server import default_model_path
+    from eightk.extract.config import make_client
+    from eightk.extract.server import default_model_path
 
     samples = load_dataset(corpus, pattern)
     if client is None:

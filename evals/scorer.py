@@ -17,8 +17,8 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
-from schemas import Appointment, Deal, FilingExtraction, Money
-from schemas import names as normalize
+from eightk.schemas import Appointment, Deal, FilingExtraction, Money
+from eightk.schemas import names as normalize
 
 RecordType = Literal["deal", "appointment"]
 

@@ -1,5 +1,5 @@
 """eightk extraction: `extract()` one filing, `extract_many()` a batch, on any OpenAI-compatible model."""
 
-from extract.pipeline import ExtractionResult, aextract, extract
+from eightk.extract.pipeline import ExtractionResult, aextract, extract
 
 __all__ = ["ExtractionResult", "aextract", "extract"]

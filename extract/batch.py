@@ -29,10 +29,10 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from extract.llm import ModelCallError, ModelClient
-from extract.pipeline import ExtractionResult, extract_filing
-from extract.reader import InputError, read_filing
-from prompts import load_prompt
+from eightk.extract.llm import ModelCallError, ModelClient
+from eightk.extract.pipeline import ExtractionResult, extract_filing
+from eightk.extract.reader import InputError, read_filing
+from eightk.prompts import load_prompt
 
 
 class RateColumn(ProgressColumn):

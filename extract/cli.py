@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
@@ -14,11 +14,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from extract.llm import ModelCallError
-from extract.reader import InputError
-from extract.server import EmbeddedServer, ServerError
+from eightk.extract.llm import ModelCallError
+from eightk.extract.reader import InputError
+from eightk.extract.server import EmbeddedServer, ServerError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Structured extraction from SEC Form 8-K filings.")
 out_console = Console()
 err_console = Console(stderr=True)
 
@@ -42,7 +41,7 @@ DialectOption = Annotated[
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Known failures become a one-line message and exit code 1; a typo'd path is not a stack trace."""
-    from evals.runner import ReplayMiss
+    from eightk.evals.runner import ReplayMiss
 
     try:
         yield
@@ -54,11 +53,10 @@ def friendly_errors() -> Iterator[None]:
 def sample_path(name: str) -> Path:
     if name not in SAMPLES:
         raise ValueError(f"unknown sample {name!r}; choose from {', '.join(SAMPLES)}")
-    return Path(str(resources.files("extract").joinpath("samples", SAMPLES[name])))
+    return Path(str(resources.files("eightk.extract").joinpath("samples", SAMPLES[name])))
 
 
-@app.command()
-def extract(
+def extract_command(
     files: Annotated[list[str] | None, typer.Argument(help="Filings: files, folders or globs.")] = None,
     sample: Annotated[str | None, typer.Option(help="Run on a bundled sample: genentech or millennium.")] = None,
     prompt: PromptOption = "v2",
@@ -77,9 +75,9 @@ def extract(
     ] = False,
 ) -> None:
     """Extract deals and appointments. One file prints its JSON; several (or --out) run a resumable batch."""
-    from extract.batch import errors_path, expand_sources, extract_many
-    from extract.config import make_client
-    from extract.pipeline import aextract
+    from eightk.extract.batch import errors_path, expand_sources, extract_many
+    from eightk.extract.config import make_client
+    from eightk.extract.pipeline import aextract
 
     with friendly_errors():
         sources = [sample_path(sample)] if sample else expand_sources(files or [])
@@ -125,8 +123,7 @@ def extract(
     raise typer.Exit(code)
 
 
-@app.command()
-def serve(
+def serve_command(
     model: Annotated[Path | None, typer.Option(help="A .gguf file. Default: the bundled SmolLM2-135M.")] = None,
     port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1. Default: a free one.")] = None,
     context: Annotated[int, typer.Option(help="Context window in tokens.")] = 8192,
@@ -137,17 +134,3 @@ def serve(
         err_console.print(f"serving {server.model_path.name} at {server.base_url} (Ctrl-C to stop)")
         with suppress(KeyboardInterrupt):
             server.serve_forever()
-
-
-def _register_eval_commands(register: Callable[..., Callable[..., object]]) -> None:
-    from evals.cli import compare_command, eval_command
-
-    register(name="eval")(eval_command)
-    register(name="compare")(compare_command)
-
-
-_register_eval_commands(app.command)
-
-
-if __name__ == "__main__":
-    app()

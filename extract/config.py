@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from extract.llm import Dialect, ModelClient
-from extract.server import shared_server
+from eightk.extract.llm import Dialect, ModelClient
+from eightk.extract.server import shared_server
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 

@@ -27,8 +27,8 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
 
-from extract.ratelimit import RateLimitedTransport, RateLimiter
-from schemas import GroundingContext, grounded_by, salvage
+from eightk.extract.ratelimit import RateLimitedTransport, RateLimiter
+from eightk.schemas import GroundingContext, grounded_by, salvage
 
 T = TypeVar("T", bound=BaseModel)
 logging.getLogger("instructor").addHandler(logging.NullHandler())  # failures are reported in results, not logs

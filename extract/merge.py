@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from schemas import Appointment, Deal
-from schemas import names as normalize
+from eightk.schemas import Appointment, Deal
+from eightk.schemas import names as normalize
 
 R = TypeVar("R", Deal, Appointment)
 

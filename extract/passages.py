@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from schemas.grounding import fold, sentences
+from eightk.schemas.grounding import fold, sentences
 
 EventKind = Literal["deal", "appointment"]
 

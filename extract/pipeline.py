@@ -10,14 +10,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from extract import cover
-from extract.llm import CallStats, ModelCallError, ModelClient, NoncompliantModelError
-from extract.merge import merge_appointments, merge_deals
-from extract.passages import Passage, find_passages, windows
-from extract.reader import Filing, read_filing
-from extract.sections import reported_items, split_sections
-from prompts import PromptVersion, load_prompt
-from schemas import (
+from eightk.extract import cover
+from eightk.extract.llm import CallStats, ModelCallError, ModelClient, NoncompliantModelError
+from eightk.extract.merge import merge_appointments, merge_deals
+from eightk.extract.passages import Passage, find_passages, windows
+from eightk.extract.reader import Filing, read_filing
+from eightk.extract.sections import reported_items, split_sections
+from eightk.prompts import PromptVersion, load_prompt
+from eightk.schemas import (
     Appointment,
     AppointmentsInPassage,
     Deal,
@@ -261,7 +261,7 @@ async def aextract(
     name: str | None = None,
 ) -> ExtractionResult:
     """Extract deals and appointments from one filing (a path, its text, or its bytes)."""
-    from extract.config import make_client
+    from eightk.extract.config import make_client
 
     filing = read_filing(source, name=name)
     version = load_prompt(prompt)

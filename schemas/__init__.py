@@ -1,6 +1,6 @@
 """The data contract of eightk: canonical records, the smaller candidates models fill, and grounding."""
 
-from schemas.candidates import (
+from eightk.schemas.candidates import (
     AppointmentCandidate,
     AppointmentsInPassage,
     DealCandidate,
@@ -10,9 +10,9 @@ from schemas.candidates import (
     parse_date,
     salvage,
 )
-from schemas.grounding import Span, fold, locate
-from schemas.money import Money, MoneyQualifier, parse_money
-from schemas.records import (
+from eightk.schemas.grounding import Span, fold, locate
+from eightk.schemas.money import Money, MoneyQualifier, parse_money
+from eightk.schemas.records import (
     Appointment,
     AppointmentAction,
     Deal,

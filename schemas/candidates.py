@@ -18,9 +18,9 @@ from typing import Any, Self, get_args
 from dateutil import parser as dateparser
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from schemas.grounding import locate, sentences
-from schemas.money import Money, parse_money
-from schemas.records import (
+from eightk.schemas.grounding import locate, sentences
+from eightk.schemas.money import Money, parse_money
+from eightk.schemas.records import (
     Appointment,
     AppointmentAction,
     Deal,

@@ -15,8 +15,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from schemas.grounding import locate
-from schemas.money import Money
+from eightk.schemas.grounding import locate
+from eightk.schemas.money import Money
 
 
 class GroundingContext(BaseModel):

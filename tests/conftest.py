@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.cassettes import vcr_kwargs
-from extract.llm import Dialect, ModelClient, RetryPolicy
+from eightk.evals.cassettes import vcr_kwargs
+from eightk.extract.llm import Dialect, ModelClient, RetryPolicy
 
 FILING = """FORM 8-K
 CURRENT REPORT Pursuant to Section 13 or 15(d) of the Securities Exchange Act of 1934

@@ -16,9 +16,9 @@ from typing import Any
 from conftest import make_test_client
 from fakeserver import FakeOpenAI, Reply, answer
 
-from evals.dataset import corpus_dir
-from extract.batch import errors_path, expand_sources, extract_many
-from extract.llm import RetryPolicy
+from eightk.evals.dataset import corpus_dir
+from eightk.extract.batch import errors_path, expand_sources, extract_many
+from eightk.extract.llm import RetryPolicy
 
 
 def empty_answer(body: dict[str, Any]) -> Reply:
@@ -74,7 +74,7 @@ def test_kill_minus_nine_then_resume_leaves_each_document_exactly_once(tmp_path:
     sources = corpus_files()
     out = tmp_path / "results.jsonl"
     rng = random.Random(42)
-    command = [sys.executable, "-m", "extract.cli", "extract", *map(str, sources), "--out", str(out),
+    command = [sys.executable, "-m", "eightk.cli", "extract", *map(str, sources), "--out", str(out),
                "--model", "fake", "--dialect", "json_schema", "--concurrency", "4"]  # fmt: skip
     with FakeOpenAI(flaky(0.0, seed=1, delay_s=0.02)) as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "test-key"}
@@ -109,7 +109,7 @@ async def test_a_changed_prompt_is_rerun_an_unchanged_one_is_not(tmp_path: Path)
 
 
 def test_a_torn_last_line_is_cut_on_resume(tmp_path: Path) -> None:
-    from extract.batch import JsonlLog
+    from eightk.extract.batch import JsonlLog
 
     path = tmp_path / "r.jsonl"
     path.write_text('{"key": "a"}\n{"key": "b", "trunc')

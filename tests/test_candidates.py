@@ -8,7 +8,7 @@ import pytest
 from conftest import FILING, GOOD_DEAL
 from pydantic import ValidationError
 
-from schemas import AppointmentsInPassage, DealsInPassage, GroundingContext, salvage
+from eightk.schemas import AppointmentsInPassage, DealsInPassage, GroundingContext, salvage
 
 CONTEXT = GroundingContext(source=FILING)
 

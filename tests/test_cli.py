@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from extract.cli import app
+from eightk.cli import app
 
 runner = CliRunner()
 

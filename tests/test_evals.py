@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from evals.baseline import load_baseline, summarize
-from evals.dataset import load_dataset
-from evals.runner import replay_client, run_prompt
-from extract.server import DEFAULT_GGUF_FILE
+from eightk.evals.baseline import load_baseline, summarize
+from eightk.evals.dataset import load_dataset
+from eightk.evals.runner import replay_client, run_prompt
+from eightk.extract.server import DEFAULT_GGUF_FILE
 
 pytestmark = pytest.mark.block_network  # pytest-recording: any real connection attempt fails the test
 

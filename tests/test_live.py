@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extract import extract
-from extract.cli import sample_path
-from extract.server import shared_server
+from eightk.extract import extract
+from eightk.extract.cli import sample_path
+from eightk.extract.server import shared_server
 
 pytestmark = pytest.mark.live
 

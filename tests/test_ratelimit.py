@@ -9,11 +9,11 @@ import pytest
 from conftest import FILING, GOOD_DEAL
 from fakeserver import FakeOpenAI, answer
 
-from extract.llm import Dialect, ModelClient
-from extract.pipeline import extract_filing
-from extract.ratelimit import RateLimiter, reported_tokens
-from extract.reader import read_filing
-from prompts import load_prompt
+from eightk.extract.llm import Dialect, ModelClient
+from eightk.extract.pipeline import extract_filing
+from eightk.extract.ratelimit import RateLimiter, reported_tokens
+from eightk.extract.reader import read_filing
+from eightk.prompts import load_prompt
 
 
 async def run_documents(url: str, count: int, **limits: float) -> None:

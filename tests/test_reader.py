@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.reader import InputError, read_filing
+from eightk.extract.reader import InputError, read_filing
 
 EIGHT_K = "FORM 8-K\nItem 5.02 Departure of Directors.\nJane Roe was appointed Chief Financial Officer.\n"
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from schemas import Evidence, FilingExtraction, GroundingContext, Money, MoneyQualifier, locate, parse_money
-from schemas.grounding import _FOLD, _fold, sentences
+from eightk.schemas import Evidence, FilingExtraction, GroundingContext, Money, MoneyQualifier, locate, parse_money
+from eightk.schemas.grounding import _FOLD, _fold, sentences
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.scorer import score_all, score_document
-from schemas import FilingExtraction
+from eightk.evals.scorer import score_all, score_document
+from eightk.schemas import FilingExtraction
 
 
 def deal(*parties: tuple[str, str], deal_type: str = "license", upfront: str | None = "$2 million",

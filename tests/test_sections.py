@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from evals.dataset import corpus_dir
-from extract.reader import read_filing
-from extract.sections import reported_items, split_sections
+from eightk.evals.dataset import corpus_dir
+from eightk.extract.reader import read_filing
+from eightk.extract.sections import reported_items, split_sections
 
 EXPECTED = {
     # document: (items reported, exhibit labels)

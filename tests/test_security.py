@@ -12,12 +12,12 @@ import yaml
 from conftest import FILING, GOOD_DEAL, make_test_client
 from fakeserver import FakeOpenAI, Reply, answer
 
-from evals.cassettes import CASSETTE_DIR, recorder
-from evals.dataset import corpus_dir
-from extract.llm import TransportError
-from extract.pipeline import aextract
-from extract.server import EmbeddedServer
-from prompts import load_prompt
+from eightk.evals.cassettes import CASSETTE_DIR, recorder
+from eightk.evals.dataset import corpus_dir
+from eightk.extract.llm import TransportError
+from eightk.extract.pipeline import aextract
+from eightk.extract.server import EmbeddedServer
+from eightk.prompts import load_prompt
 
 SECRET = "sk-test-SECRET0123456789abcdefXYZ"
 CREDENTIAL = re.compile(r"(?i)(authorization|bearer|api[-_]key)\W|sk-[A-Za-z0-9]{8,}")
