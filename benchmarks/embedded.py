@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from benchmarks.common import report
+from eightk.errors import ExtractionFailed
 from eightk.evals.dataset import load_dataset
 from eightk.extract.config import make_client
-from eightk.extract.pipeline import ExtractionFailed, extract_filing
+from eightk.extract.pipeline import extract_filing
 from eightk.extract.server import shared_server
 from eightk.prompts import load_prompt
 

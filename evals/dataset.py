@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from eightk.errors import ConfigError
 from eightk.extract.reader import Filing, read_filing
 from eightk.schemas import FilingExtraction, GroundingContext
 
@@ -22,7 +23,7 @@ def corpus_dir(override: str | Path | None = None) -> Path:
     """`override`, else $EIGHTK_CORPUS, else the shared corpus beside the project checkout."""
     chosen = Path(override or os.environ.get("EIGHTK_CORPUS") or PROJECT_ROOT.parent / "shared" / "corpus")
     if not chosen.is_dir():
-        raise FileNotFoundError(f"corpus folder {chosen} not found; pass --corpus or set EIGHTK_CORPUS")
+        raise ConfigError(f"corpus folder {chosen} not found; pass --corpus or set EIGHTK_CORPUS")
     return chosen
 
 
@@ -59,6 +60,6 @@ def load_dataset(corpus: str | Path | None = None, pattern: str = "*", gold_dir:
             continue
         gold_path = gold_dir / f"{path.stem}.json"
         if not gold_path.is_file():
-            raise FileNotFoundError(f"no gold for {path.name}: expected {gold_path}")
+            raise ConfigError(f"no gold for {path.name}: expected {gold_path}")
         samples.append(Sample(id=path.stem, path=path, gold_path=gold_path))
     return samples

@@ -11,19 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from eightk.errors import ExtractionFailed, ReplayMiss, TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
 from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.scorer import Report, score_document
-from eightk.extract.llm import Dialect, ModelClient, TransportError
-from eightk.extract.pipeline import ExtractionFailed, ExtractionResult, evidence_verified, extract_filing
+from eightk.extract.llm import Dialect, ModelClient
+from eightk.extract.pipeline import ExtractionResult, evidence_verified, extract_filing
 from eightk.prompts import load_prompt
 
 RecordMode = Literal["none", "all", "missing"]
 REPLAY_URL = "http://127.0.0.1:9/v1"  # never contacted: every request is answered from a cassette
-
-
-class ReplayMiss(RuntimeError):
-    """A request that no cassette holds: the code or prompt changed since recording (re-record with --record)."""
 
 
 @dataclass

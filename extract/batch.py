@@ -29,9 +29,10 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from eightk.extract.llm import ModelCallError, ModelClient
+from eightk.errors import EightkError
+from eightk.extract.llm import ModelClient
 from eightk.extract.pipeline import ExtractionResult, extract_filing
-from eightk.extract.reader import InputError, read_filing
+from eightk.extract.reader import read_filing
 from eightk.prompts import load_prompt
 
 
@@ -140,7 +141,7 @@ async def extract_many(
                 result = await extract_filing(filing, version, client)
                 await results.append({"key": key, "source": str(path), **_dump(result)})
                 summary.done += 1
-            except (InputError, ModelCallError, OSError, ValueError) as error:
+            except (EightkError, OSError) as error:
                 summary.failed += 1
                 message = f"{type(error).__name__}: {error}"
                 summary.errors.append(f"{path}: {message}")

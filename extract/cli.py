@@ -14,9 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from eightk.extract.llm import ModelCallError
-from eightk.extract.reader import InputError
-from eightk.extract.server import EmbeddedServer, ServerError
+from eightk.errors import ConfigError, EightkError
+from eightk.extract.server import EmbeddedServer
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -41,18 +40,16 @@ DialectOption = Annotated[
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Known failures become a one-line message and exit code 1; a typo'd path is not a stack trace."""
-    from eightk.evals.runner import ReplayMiss
-
     try:
         yield
-    except (InputError, ModelCallError, ServerError, ReplayMiss, FileNotFoundError, ValueError) as error:
-        err_console.print(f"[bold red]error:[/] {type(error).__name__}: {error}", highlight=False, soft_wrap=True)
+    except EightkError as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
 def sample_path(name: str) -> Path:
     if name not in SAMPLES:
-        raise ValueError(f"unknown sample {name!r}; choose from {', '.join(SAMPLES)}")
+        raise ConfigError(f"unknown sample {name!r}; choose from {', '.join(SAMPLES)}")
     return Path(str(resources.files("eightk.extract").joinpath("samples", SAMPLES[name])))
 
 
@@ -82,7 +79,7 @@ def extract_command(
     with friendly_errors():
         sources = [sample_path(sample)] if sample else expand_sources(files or [])
         if not sources:
-            raise ValueError("no input files (give FILES or --sample genentech)")
+            raise ConfigError("no input files (give FILES or --sample genentech)")
         client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm,
                              reasks=reasks)  # fmt: skip
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from eightk.errors import ConfigError
 from eightk.extract.llm import Dialect, ModelClient
 from eightk.extract.server import shared_server
 
@@ -76,4 +77,4 @@ def _env_float(name: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None

@@ -27,6 +27,7 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
 
+from eightk.errors import NoncompliantModelError, TransportError
 from eightk.extract.ratelimit import RateLimitedTransport, RateLimiter
 from eightk.schemas import GroundingContext, grounded_by, salvage
 
@@ -42,24 +43,6 @@ class Dialect(StrEnum):
     llama_cpp = "llama_cpp"  # response_format={"type": "json_object", "schema": ...} (grammar-enforced)
     json_schema = "json_schema"  # OpenAI structured outputs; vLLM, Ollama, llama.cpp's C++ server
     tools = "tools"  # function calling, for models that only do that well
-
-
-class ModelCallError(RuntimeError):
-    """A model call that produced nothing usable; carries what it cost."""
-
-    def __init__(self, message: str, *, attempts: int, prompt_tokens: int, completion_tokens: int) -> None:
-        super().__init__(message)
-        self.attempts = attempts
-        self.prompt_tokens = prompt_tokens
-        self.completion_tokens = completion_tokens
-
-
-class TransportError(ModelCallError):
-    """The server could not be reached or kept failing (after the transport retries)."""
-
-
-class NoncompliantModelError(ModelCallError):
-    """The model kept answering with output that does not validate, and nothing grounded could be salvaged."""
 
 
 @dataclass

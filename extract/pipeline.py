@@ -10,8 +10,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from eightk.errors import ConfigError, ExtractionFailed, ModelError, NoncompliantModelError
 from eightk.extract import cover
-from eightk.extract.llm import CallStats, ModelCallError, ModelClient, NoncompliantModelError
+from eightk.extract.llm import CallStats, ModelClient
 from eightk.extract.merge import merge_appointments, merge_deals
 from eightk.extract.passages import Passage, find_passages, windows
 from eightk.extract.reader import Filing, read_filing
@@ -69,8 +70,9 @@ class ExtractionResult(BaseModel):
     calls: list[CallTrace] = Field(default_factory=list)
 
     @classmethod
-    def failed(cls, filing: Filing, version: PromptVersion, model: str, error: ModelCallError) -> ExtractionResult:
+    def failed(cls, filing: Filing, version: PromptVersion, model: str, error: ModelError) -> ExtractionResult:
         """An empty result that keeps what the failed attempts cost and why they failed."""
+        calls = [call for call in getattr(error, "calls", []) if isinstance(call, CallTrace)]
         return cls(
             document=filing.name,
             content_hash=filing.content_hash,
@@ -79,25 +81,19 @@ class ExtractionResult(BaseModel):
             prompt=version.name,
             prompt_sha256=version.sha256,
             usage=Usage(
-                calls=len(getattr(error, "calls", [])),
+                calls=len(calls),
                 attempts=error.attempts,
                 prompt_tokens=error.prompt_tokens,
                 completion_tokens=error.completion_tokens,
             ),
             warnings=[str(error)],
-            calls=getattr(error, "calls", []),
+            calls=calls,
         )
 
     @property
     def key(self) -> tuple[str, str, str]:
         """What makes a result reusable: the same text, the same prompt, the same model."""
         return (self.content_hash, self.prompt_sha256, self.model)
-
-
-class ExtractionFailed(ModelCallError):
-    """Every model call for the filing failed: nothing was extracted. `calls` says how each failed."""
-
-    calls: list[CallTrace]
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,7 @@ def _passage_chars(version: PromptVersion, context_tokens: int) -> int:
     wanted = version.window_tokens if version.strategy == "whole_filing" else version.passage_tokens
     budget = min(wanted, context_tokens - completion - overhead - 64)
     if budget < 100:
-        raise ValueError(f"the model's context ({context_tokens} tokens) is too small for prompt {version.name}")
+        raise ConfigError(f"the model's context ({context_tokens} tokens) is too small for prompt {version.name}")
     return budget * CHARS_PER_TOKEN
 
 
@@ -218,9 +214,9 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
             attempts=usage.attempts,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
+            calls=traces,
         )
-        failure.calls = traces
-        raise failure  # fmt: skip
+        raise failure
     extraction = FilingExtraction(
         company=cover.company(filing.text),
         form_type=cover.form_type(filing.text),

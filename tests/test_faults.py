@@ -11,7 +11,8 @@ import pytest
 from conftest import FILING, GOOD_DEAL, make_test_client
 from fakeserver import FakeOpenAI, Reply, answer
 
-from eightk.extract.llm import NoncompliantModelError, RetryPolicy, TransportError
+from eightk.errors import NoncompliantModelError, TransportError
+from eightk.extract.llm import RetryPolicy
 from eightk.extract.pipeline import aextract
 from eightk.schemas import DealsInPassage, GroundingContext
 
@@ -124,7 +125,7 @@ async def test_reask_sends_the_validation_error_back_to_the_model() -> None:
 
 
 async def test_a_filing_whose_every_call_fails_raises_with_the_tokens_of_all_attempts() -> None:
-    from eightk.extract.pipeline import ExtractionFailed
+    from eightk.errors import ExtractionFailed
 
     with FakeOpenAI([answer("not json")]) as server:
         client = make_test_client(server.url)

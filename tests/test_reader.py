@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eightk.extract.reader import InputError, read_filing
+from eightk.errors import InputError
+from eightk.extract.reader import read_filing
 
 EIGHT_K = "FORM 8-K\nItem 5.02 Departure of Directors.\nJane Roe was appointed Chief Financial Officer.\n"
 

@@ -12,9 +12,9 @@ import yaml
 from conftest import FILING, GOOD_DEAL, make_test_client
 from fakeserver import FakeOpenAI, Reply, answer
 
+from eightk.errors import TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, recorder
 from eightk.evals.dataset import corpus_dir
-from eightk.extract.llm import TransportError
 from eightk.extract.pipeline import aextract
 from eightk.extract.server import EmbeddedServer
 from eightk.prompts import load_prompt
