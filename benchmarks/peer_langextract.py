@@ -43,22 +43,19 @@ from benchmarks.common import RESULTS, report
 from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.runner import run_eval_sync
 from eightk.evals.scorer import Report, score_all
-from eightk.extract.merge import merge_appointments, merge_deals
-from eightk.extract.pipeline import COMPLETION_TOKENS
+from eightk.extract.merge import merge_records
+from eightk.extract.pipeline import records_from
+from eightk.extract.planning import COMPLETION_TOKENS
 from eightk.extract.server import EmbeddedServer
 from eightk.prompts import load_prompt
 from eightk.schemas import (
-    Appointment,
     AppointmentAction,
-    AppointmentCandidate,
-    AppointmentsInPassage,
-    Deal,
-    DealCandidate,
-    DealsInPassage,
     DealType,
     FilingExtraction,
     GroundingContext,
     PartyRole,
+    RecordKind,
+    registered,
     salvage,
 )
 
@@ -73,11 +70,7 @@ when a value is not stated.
 deal_type is one of: {", ".join(DealType)}. party_roles (one per party, in order) are from: \
 {", ".join(PartyRole)}. action is one of: {", ".join(AppointmentAction)}."""
 
-# extraction class -> (what one record is checked as, what `salvage` keeps it in, that container's field)
-KINDS: dict[str, tuple[type[BaseModel], type[BaseModel], str]] = {
-    "deal": (DealCandidate, DealsInPassage, "deals"),
-    "appointment": (AppointmentCandidate, AppointmentsInPassage, "appointments"),
-}
+KINDS = {kind.name: kind for kind in registered()}  # langextract's extraction classes are our kind names
 
 
 # --- our worked examples, as langextract examples; its answers, as our records -----------------------------
@@ -103,7 +96,7 @@ def examples() -> list[Any]:
             text=example.passage,
             extractions=[
                 lx.data.Extraction(kind, record["evidence"], attributes=attributes(record))
-                for record in example.output[f"{kind}s"]
+                for record in example.output[KINDS[kind].field]
             ],
         )
         for kind in KINDS
@@ -123,19 +116,22 @@ def candidate_data(extraction: Any, text: str) -> dict[str, Any]:
     return values
 
 
-def to_record(extraction: Any, text: str) -> Deal | Appointment:
+def to_record(extraction: Any, text: str) -> tuple[RecordKind, BaseModel]:
     """Our record for one extraction, checked and grounded as our pipeline's are; ValueError when it cannot be."""
-    if extraction.extraction_class not in KINDS:
+    kind = KINDS.get(extraction.extraction_class)
+    if kind is None:
         raise ValueError(f"unknown class {extraction.extraction_class!r}")
-    candidate_model, container, key = KINDS[extraction.extraction_class]
     grounding = GroundingContext(source=text)
     lenient = {**grounding.as_context(), "salvage": True}  # types, enums and amounts checked; grounding next
-    candidate = candidate_model.model_validate(candidate_data(extraction, text), context=lenient)
-    kept = salvage(container, {key: [candidate.model_dump()]}, grounding)  # ungrounded values nulled, as ours
-    if kept is None or not getattr(kept, key):
+    candidate = kind.candidate.model_validate(candidate_data(extraction, text), context=lenient)
+    kept = salvage(kind.container, {kind.field: [candidate.model_dump()]}, grounding)  # ungrounded nulled, as ours
+    if kept is None or not getattr(kept, kind.field):
         raise ValueError("a name or the evidence does not occur in the filing")
-    record: Deal | Appointment = getattr(kept, key)[0].to_record(grounding)
-    return record
+    warnings: list[str] = []
+    records = records_from(kept, (kind,), grounding, warnings).get(kind.name)
+    if not records:
+        raise ValueError(warnings[0] if warnings else "the record does not validate")
+    return kind, records[0]
 
 
 def reason(error: ValueError) -> str:
@@ -219,19 +215,17 @@ def run_peer(model: Any, meter: Meter, shots: list[Any], sample: Sample) -> Peer
                           error=f"{error} (request: {json.dumps(failed, default=str)[:500]})")  # fmt: skip
     seconds = time.perf_counter() - began
     result = PeerFiling(sample.id, FilingExtraction(), seconds, meter.take(), extractions=len(annotated.extractions))
-    deals: list[Deal] = []
-    appointments: list[Appointment] = []
+    found: dict[str, list[BaseModel]] = {}
     for extraction in annotated.extractions:
         try:
-            record = to_record(extraction, text)
+            kind, record = to_record(extraction, text)
         except ValueError as error:
             result.dropped[reason(error)] += 1
             continue
-        if isinstance(record, Deal):
-            deals.append(record)
-        else:
-            appointments.append(record)
-    result.prediction = FilingExtraction(deals=merge_deals(deals), appointments=merge_appointments(appointments))
+        found.setdefault(kind.name, []).append(record)
+    result.prediction = FilingExtraction(
+        **{kind.field: merge_records(kind, found.get(kind.name, [])) for kind in KINDS.values()}
+    )
     return result
 
 
@@ -257,7 +251,7 @@ def embedded_v2_seconds(ids: list[str]) -> list[float]:
 def row(name: str, scored: Report, prompt: list[int], completion: list[int], seconds: str) -> list[Any]:
     types = scored.type_counts()
     scored_types = {kind: counts for kind, counts in types.items() if counts.tp + counts.fp + counts.fn}
-    f1 = {kind: f"{scored_types[kind].f1:.3f}" if kind in scored_types else "n/a" for kind in ("deal", "appointment")}
+    f1 = {kind: f"{scored_types[kind].f1:.3f}" if kind in scored_types else "n/a" for kind in KINDS}
     micro = scored.micro
     return [name, len(scored.documents), micro.precision, micro.recall, micro.f1, f1["deal"], f1["appointment"],
             statistics.mean(prompt), statistics.mean(completion), seconds]  # fmt: skip

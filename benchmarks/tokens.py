@@ -26,7 +26,7 @@ from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.runner import REPLAY_URL, run_eval_sync
 from eightk.evals.scorer import Report, score_all
 from eightk.extract.server import EmbeddedServer, default_model_path
-from eightk.schemas import Appointment, Deal, FilingExtraction, GroundingContext
+from eightk.schemas import FilingExtraction, GroundingContext, registered
 
 NAIVE_SYSTEM = "Extract every deal and every appointment in this SEC 8-K filing as JSON matching this schema:\n"
 NAIVE_MAX_TOKENS = 768
@@ -74,14 +74,12 @@ async def naive_extraction(client: openai.AsyncOpenAI, model: str, sample: Sampl
         answer = json.loads(response.choices[0].message.content or "{}")
     except json.JSONDecodeError:  # cut off at max_tokens
         answer = {}
-    wanted = [(Deal, d) for d in answer.get("deals") or []] + [
-        (Appointment, a) for a in answer.get("appointments") or []
-    ]
-    kept = [r for r in (_grounded(m, d, text) for m, d in wanted) if r is not None]
-    run.dropped_records += len(wanted) - len(kept)
-    run.extractions[sample.id] = FilingExtraction(
-        deals=[r for r in kept if isinstance(r, Deal)], appointments=[r for r in kept if isinstance(r, Appointment)]
-    )
+    kept: dict[str, list[BaseModel]] = {}
+    for kind in registered():
+        wanted = answer.get(kind.field) or []
+        kept[kind.field] = [r for r in (_grounded(kind.record, item, text) for item in wanted) if r is not None]
+        run.dropped_records += len(wanted) - len(kept[kind.field])
+    run.extractions[sample.id] = FilingExtraction(**kept)
 
 
 async def naive_run(samples: list[Sample], record: bool) -> NaiveRun:

@@ -17,7 +17,8 @@ from eightk.errors import (
 )
 from eightk.extract.batch import BatchSummary, extract_many
 from eightk.extract.llm import ModelClient
-from eightk.extract.pipeline import ExtractionResult, aextract, extract
+from eightk.extract.pipeline import aextract, extract
+from eightk.extract.results import ExtractionResult
 from eightk.schemas import Appointment, Deal, Evidence, FilingExtraction, Money, Party
 
 __all__ = [

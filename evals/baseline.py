@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eightk.evals.runner import EvalRun
+from eightk.evals.log import EvalLog
 
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
 TOLERANCE = 1e-9
 
 
-def summarize(run: EvalRun) -> dict[str, Any]:
+def summarize(run: EvalLog) -> dict[str, Any]:
     report = run.report
     return {
         "micro_f1": round(report.micro.f1, 6),
@@ -32,14 +32,14 @@ def load_baseline(path: Path = BASELINE_PATH) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def write_baseline(runs: dict[str, EvalRun], path: Path = BASELINE_PATH) -> None:
+def write_baseline(runs: dict[str, EvalLog], path: Path = BASELINE_PATH) -> None:
     baseline = load_baseline(path)
     for run in runs.values():
         baseline.setdefault(run.model, {})[run.prompt] = summarize(run)
     path.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def regressions(runs: dict[str, EvalRun], baseline: dict[str, Any]) -> list[str]:
+def regressions(runs: dict[str, EvalLog], baseline: dict[str, Any]) -> list[str]:
     """Every score below its baseline, as a readable line; empty when nothing fell."""
     found = []
     for run in runs.values():

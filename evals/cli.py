@@ -12,16 +12,19 @@ from rich.table import Table
 from eightk.evals.baseline import load_baseline, regressions, write_baseline
 from eightk.evals.compare import compare, to_html, to_markdown
 from eightk.evals.dataset import load_dataset
-from eightk.evals.runner import EvalRun, run_eval_sync
+from eightk.evals.log import EvalLog
+from eightk.evals.runner import run_eval_sync
 
 console = Console()
+DEFAULT_LOG_DIR = Path("logs")
+LogDirOption = Annotated[Path, typer.Option(help="Write one eval log (JSON) per prompt version here.")]
 
 
 def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
-def print_run(run: EvalRun) -> None:
+def print_run(run: EvalLog) -> None:
     report = run.report
     table = Table(title=f"{run.prompt} on {run.model}: {len(report.documents)} documents")
     for column in ("field", "TP", "FP", "FN", "P", "R", "F1"):
@@ -53,6 +56,7 @@ def eval_command(
     ] = None,
     update_baseline: Annotated[bool, typer.Option(help="Write these scores to evals/baseline.json.")] = False,
     check_baseline: Annotated[bool, typer.Option(help="Exit 1 if a score fell below the baseline.")] = False,
+    log_dir: LogDirOption = DEFAULT_LOG_DIR,
 ) -> None:
     """Score prompt versions on the eval set, replaying cassettes offline (or recording them)."""
     from eightk.extract.cli import friendly_errors
@@ -62,6 +66,7 @@ def eval_command(
         runs = run_eval_sync(prompt or ["v1", "v2"], model=model, pattern=docs, record=mode, corpus=corpus)
         for run in runs.values():
             print_run(run)
+            console.print(f"log: {run.write(log_dir)}")
         if update_baseline:
             write_baseline(runs)
             console.print("baseline updated: evals/baseline.json")
@@ -73,9 +78,18 @@ def eval_command(
                 raise typer.Exit(1)
 
 
+def _runs(a: str, b: str, **eval_options: object) -> tuple[EvalLog, EvalLog]:
+    """Each side an eval log file (read) or a prompt version (run now, replayed)."""
+    logs = {name: EvalLog.read(Path(name)) for name in (a, b) if name.endswith(".json")}
+    versions = [name for name in (a, b) if name not in logs]
+    if versions:
+        logs.update(run_eval_sync(versions, **eval_options))
+    return logs[a], logs[b]
+
+
 def compare_command(
-    a: Annotated[str, typer.Argument(help="Baseline prompt version.")],
-    b: Annotated[str, typer.Argument(help="Candidate prompt version.")],
+    a: Annotated[str, typer.Argument(help="Baseline: a prompt version, or an eval log (.json).")],
+    b: Annotated[str, typer.Argument(help="Candidate: a prompt version, or an eval log (.json).")],
     model: Annotated[str | None, typer.Option("--model", "-m")] = None,
     docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
     corpus: Annotated[str | None, typer.Option()] = None,
@@ -86,8 +100,7 @@ def compare_command(
     from eightk.extract.cli import friendly_errors
 
     with friendly_errors():
-        runs = run_eval_sync([a, b], model=model, pattern=docs, corpus=corpus)
-        comparison = compare(runs[a], runs[b])
+        comparison = compare(*_runs(a, b, model=model, pattern=docs, corpus=corpus))
         for title, rows in (("record type", comparison.type_rows), ("field", comparison.field_rows),
                             ("document", comparison.document_rows)):  # fmt: skip
             table = Table(title=f"F1 by {title}")

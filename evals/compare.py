@@ -16,9 +16,9 @@ from pathlib import Path
 import jinja2
 
 from eightk.evals.dataset import Sample
-from eightk.evals.runner import EvalRun
-from eightk.evals.scorer import SCORED_FIELDS, Counts, DocumentScore, compare_field, field_value
-from eightk.schemas import FilingExtraction, Money, Party
+from eightk.evals.log import EvalLog
+from eightk.evals.scorer import Counts, DocumentScore, compare_field
+from eightk.schemas import FilingExtraction, Money, Party, kind_named
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -36,8 +36,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Comparison:
-    a: EvalRun
-    b: EvalRun
+    a: EvalLog
+    b: EvalLog
     field_rows: list[Row]
     type_rows: list[Row]
     document_rows: list[Row]
@@ -83,7 +83,7 @@ def paired_bootstrap(
     return deltas[int(0.025 * rounds)], deltas[int(0.975 * rounds) - 1]
 
 
-def compare(a: EvalRun, b: EvalRun) -> Comparison:
+def compare(a: EvalLog, b: EvalLog) -> Comparison:
     fields_a, fields_b = a.report.field_counts(), b.report.field_counts()
     field_rows = [Row(f"{t}.{n}", fields_a[(t, n)].f1, fields_b[(t, n)].f1) for t, n in sorted(fields_a)]
     types_a, types_b = a.report.type_counts(), b.report.type_counts()
@@ -142,19 +142,19 @@ def _pair_rows(gold: FilingExtraction, predicted: FilingExtraction, score: Docum
     """Each paired (or unpaired) record with every scored field's gold and predicted value and verdict."""
     rows: list[dict[str, object]] = []
     for record_type, pairs in score.pairs.items():
-        gold_records = gold.deals if record_type == "deal" else gold.appointments
-        predicted_records = predicted.deals if record_type == "deal" else predicted.appointments
+        kind = kind_named(record_type)
+        gold_records, predicted_records = gold.records_of(kind), predicted.records_of(kind)
         for g, p in pairs:
             cells = []
-            for name, kind in SCORED_FIELDS[record_type].items():
-                g_value = field_value(gold_records[g], name) if g is not None else None
-                p_value = field_value(predicted_records[p], name) if p is not None else None
-                counts = compare_field(kind, g_value, p_value)
+            for spec in kind.scored_fields:
+                g_value = spec.value(gold_records[g]) if g is not None else None
+                p_value = spec.value(predicted_records[p]) if p is not None else None
+                counts = compare_field(spec, g_value, p_value)
                 if not counts.tp + counts.fp + counts.fn:
                     continue
                 status = "match" if not counts.fp + counts.fn else ("extra" if not counts.fn else
                                                                     "missing" if not counts.fp else "miss")  # fmt: skip
-                cells.append(FieldCell(name, _show(g_value), _show(p_value), status))
+                cells.append(FieldCell(spec.name, _show(g_value), _show(p_value), status))
             rows.append({"type": record_type, "paired": g is not None and p is not None, "cells": cells})
     return rows
 

@@ -1,34 +1,28 @@
 """Run prompt versions over the eval set: record model exchanges once, replay them forever after.
 
-dataset (corpus filing + gold) -> solver (the extraction pipeline) -> scorer (evals.scorer)
+dataset (corpus filing + gold) -> solver (the extraction pipeline) -> scorer (evals.scorer) -> EvalLog
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from eightk.errors import ExtractionFailed, ReplayMiss, TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
-from eightk.evals.dataset import Sample, load_dataset
-from eightk.evals.scorer import Report, score_document
+from eightk.evals.dataset import GOLD_DIR, Sample, corpus_dir, load_dataset
+from eightk.evals.log import DocumentLog, EvalLog
+from eightk.evals.scorer import score_document
 from eightk.extract.llm import Dialect, ModelClient
-from eightk.extract.pipeline import ExtractionResult, evidence_verified, extract_filing
+from eightk.extract.pipeline import extract_filing
+from eightk.extract.results import ExtractionResult
 from eightk.prompts import load_prompt
+from eightk.text.fold import locate
 
 RecordMode = Literal["none", "all", "missing"]
 REPLAY_URL = "http://127.0.0.1:9/v1"  # never contacted: every request is answered from a cassette
-
-
-@dataclass
-class EvalRun:
-    prompt: str
-    model: str
-    results: dict[str, ExtractionResult] = field(default_factory=dict)
-    report: Report = field(default_factory=lambda: Report([]))
 
 
 def model_card_path(model: str) -> Path:
@@ -58,15 +52,15 @@ def _write_model_card(client: ModelClient) -> None:
 
 
 async def run_prompt(
-    prompt: str, client: ModelClient, samples: list[Sample], *, record: RecordMode = "none"
-) -> EvalRun:
+    prompt: str, client: ModelClient, samples: list[Sample], *, record: RecordMode = "none", dataset: str = ""
+) -> EvalLog:
     """Extract every sample with one prompt version, each document inside its own cassette.
 
     record: "none" replays (a missing cassette or request is an error), "all" re-records every document,
     "missing" records only documents that have no cassette yet.
     """
     version = load_prompt(prompt)
-    run = EvalRun(prompt=version.name, model=client.model)
+    log = EvalLog(model=client.model, prompt=version.name, prompt_sha256=version.sha256, dataset=dataset)
     if record != "none":
         _write_model_card(client)
     for sample in samples:
@@ -91,21 +85,22 @@ async def run_prompt(
                 result = ExtractionResult.failed(sample.filing, version, client.model, error)
         if recording and not path.exists():
             write_empty_cassette(path)  # no passage worth a call: vcrpy writes nothing, replay needs a file
-        run.results[sample.id] = result
-    run.report = score_run(run, samples)
-    return run
+        log.documents.append(score_result(sample, result))
+    return log.with_totals()
 
 
-def score_run(run: EvalRun, samples: list[Sample]) -> Report:
-    documents = [score_document(s.id, s.gold, run.results[s.id].extraction) for s in samples]
-    calls = [t for r in run.results.values() for t in r.calls]
-    verified = [evidence_verified(run.results[s.id], s.filing.text) for s in samples]
-    quotes = sum(total for _, total in verified)
-    return Report(
-        documents,
-        schema_valid_rate=sum(t.outcome != "failed" for t in calls) / len(calls) if calls else 1.0,
-        grounded_rate=sum(t.outcome == "valid" for t in calls) / len(calls) if calls else 1.0,
-        evidence_verified_rate=sum(ok for ok, _ in verified) / quotes if quotes else 1.0,
+def score_result(sample: Sample, result: ExtractionResult) -> DocumentLog:
+    """A document's result with its scores, and its evidence quotes looked up again in the filing text."""
+    score = score_document(sample.id, sample.gold, result.extraction)
+    quotes = [e.quote for record in result.extraction.records() for e in record.evidence]
+    return DocumentLog(
+        id=sample.id,
+        result=result,
+        fields={f"{kind}.{name}": counts for (kind, name), counts in score.fields.items()},
+        records=score.records,
+        pairs=score.pairs,
+        evidence_quotes=len(quotes),
+        evidence_verified=sum(1 for quote in quotes if locate(quote, sample.filing.text) is not None),
     )
 
 
@@ -117,19 +112,20 @@ async def run_eval(
     record: RecordMode = "none",
     corpus: str | None = None,
     client: ModelClient | None = None,
-) -> dict[str, EvalRun]:
+) -> dict[str, EvalLog]:
     """Every prompt version over the matching documents; replayed unless `record`."""
     from eightk.extract.config import make_client
     from eightk.extract.server import default_model_path
 
     samples = load_dataset(corpus, pattern)
+    dataset = f"{corpus_dir(corpus)} ({pattern}), gold {GOLD_DIR}"
     if client is None:
         client = make_client(model) if record != "none" else replay_client(model or default_model_path().stem)
     try:
-        return {prompt: await run_prompt(prompt, client, samples, record=record) for prompt in prompts}
+        return {p: await run_prompt(p, client, samples, record=record, dataset=dataset) for p in prompts}
     finally:
         await client.aclose()
 
 
-def run_eval_sync(prompts: list[str], **kwargs: object) -> dict[str, EvalRun]:
+def run_eval_sync(prompts: list[str], **kwargs: object) -> dict[str, EvalLog]:
     return asyncio.run(run_eval(prompts, **kwargs))  # type: ignore[arg-type]

@@ -9,18 +9,16 @@ FN for each field it has. Set-valued fields (parties, titles) count per element.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
-from eightk.schemas import Appointment, Deal, FilingExtraction, Money
-from eightk.schemas import names as normalize
+from eightk.schemas import FilingExtraction, RecordKind, ScoredField, registered
 
-RecordType = Literal["deal", "appointment"]
+RecordType = str  # a registered kind's name
 
 
 @dataclass
@@ -52,121 +50,40 @@ class Counts:
                 "recall": self.recall, "f1": self.f1}  # fmt: skip
 
 
-# --- how each field is compared -------------------------------------------------------------------------
+# --- how each field is compared (each kind says which fields and with what) ------------------------------
 
 
-def _money_key(value: Money) -> tuple[Any, str]:
-    return (value.amount.normalize(), value.currency)
-
-
-def _scalar(key: Callable[[Any], Any]) -> Callable[[Any, Any], bool]:
-    return lambda a, b: bool(key(a) == key(b))
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-_EQUALS: dict[str, Callable[[Any, Any], bool]] = {
-    "money": _scalar(_money_key),
-    "exact": _scalar(_identity),
-    "text": normalize.same_free_text,
-    "company": _scalar(normalize.company_name),
-    "person": _scalar(normalize.person_name),
-}
-
-_FIELDS: dict[RecordType, dict[str, str]] = {
-    "deal": {
-        "deal_type": "exact",
-        "parties": "party_names",  # who is party to the deal ...
-        "party_roles": "party_roles",  # ... and in which role (a swapped role is wrong here, right above)
-        "technology_or_asset": "text",
-        "field_or_indication": "text",
-        "territory": "text",
-        "exclusive": "exact",
-        "upfront_payment": "money",
-        "milestone_payments_total": "money",
-        "royalties": "exact",
-        "equity_investment": "money",
-        "total_value": "money",
-        "agreement_date": "exact",
-        "effective_date": "exact",
-    },
-    "appointment": {
-        "person": "person",
-        "action": "exact",
-        "titles": "titles",
-        "company": "company",
-        "effective_date": "exact",
-        "predecessor": "person",
-        "interim": "flag",
-        "age": "exact",
-    },
-}
-SCORED_FIELDS = _FIELDS
-
-
-_SET_KINDS = ("party_names", "party_roles", "titles")
-
-
-def _as_set(kind: str, value: Any) -> set[Any]:
-    if kind == "party_names":
-        return {normalize.company_name(p.name) for p in value}
-    if kind == "party_roles":
-        return {(normalize.company_name(p.name), p.role) for p in value}
-    return {normalize.title(t) for t in value}
-
-
-def field_value(record: BaseModel, name: str) -> Any:
-    return getattr(record, "parties" if name == "party_roles" else name)
-
-
-def compare_field(kind: str, gold: Any, predicted: Any) -> Counts:
+def compare_field(spec: ScoredField, gold: Any, predicted: Any) -> Counts:
     """Counts for one field of a paired record (gold or predicted may be None)."""
-    if kind in _SET_KINDS:
-        g, p = _as_set(kind, gold or []), _as_set(kind, predicted or [])
+    if spec.as_set is not None:
+        g, p = spec.as_set(gold or []), spec.as_set(predicted or [])
         return Counts(tp=len(g & p), fp=len(p - g), fn=len(g - p))
-    if kind == "flag":  # a flag that defaults to False is only information when set
+    if spec.flag:  # a flag that defaults to False is only information when set
         gold, predicted = gold or None, predicted or None
-        kind = "exact"
     if gold is None and predicted is None:
         return Counts()
     if gold is None:
         return Counts(fp=1)
     if predicted is None:
         return Counts(fn=1)
-    return Counts(tp=1) if _EQUALS[kind](gold, predicted) else Counts(fp=1, fn=1)
+    assert spec.equal is not None
+    return Counts(tp=1) if spec.equal(gold, predicted) else Counts(fp=1, fn=1)
 
 
-def _present(kind: str, value: Any) -> int:
-    if kind in _SET_KINDS:
-        return len(_as_set(kind, value or []))
-    return int(bool(value) if kind == "flag" else value is not None)
+def _present(spec: ScoredField, value: Any) -> int:
+    if spec.as_set is not None:
+        return len(spec.as_set(value or []))
+    return int(bool(value) if spec.flag else value is not None)
 
 
 # --- pairing records ------------------------------------------------------------------------------------
 
 
-def similarity(record_type: RecordType, gold: BaseModel, predicted: BaseModel) -> float:
-    """How likely two records are the same event: 0 means never pair them."""
-    if record_type == "deal":
-        assert isinstance(gold, Deal) and isinstance(predicted, Deal)
-        g = {normalize.company_name(p.name) for p in gold.parties}
-        p = {normalize.company_name(p.name) for p in predicted.parties}
-        shared = len(g & p) / len(g | p) if g | p else 0.0
-        return shared + (0.1 * shared if gold.deal_type == predicted.deal_type else 0.0)
-    assert isinstance(gold, Appointment) and isinstance(predicted, Appointment)
-    g_name, p_name = normalize.person_name(gold.person), normalize.person_name(predicted.person)
-    if not g_name or not p_name or g_name.split()[-1] != p_name.split()[-1]:
-        return 0.0
-    return (1.0 if g_name == p_name else 0.6) + (0.2 if gold.action == predicted.action else 0.0)
-
-
-def pair(record_type: RecordType, gold: list[Any], predicted: list[Any]) -> list[tuple[int | None, int | None]]:
+def pair(kind: RecordKind, gold: list[Any], predicted: list[Any]) -> list[tuple[int | None, int | None]]:
     """Optimal one-to-one pairing (Hungarian); unpaired records come back with None on the other side."""
     pairs: list[tuple[int | None, int | None]] = []
     if gold and predicted:
-        matrix = np.array([[similarity(record_type, g, p) for p in predicted] for g in gold])
+        matrix = np.array([[kind.similarity(g, p) for p in predicted] for g in gold])
         rows, cols = linear_sum_assignment(matrix, maximize=True)
         pairs = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if matrix[r, c] > 0]
     paired_gold = {g for g, _ in pairs}
@@ -196,29 +113,26 @@ class DocumentScore:
 
 def score_document(doc_id: str, gold: FilingExtraction, predicted: FilingExtraction) -> DocumentScore:
     result = DocumentScore(doc_id)
-    for record_type, gold_records, predicted_records in (
-        ("deal", gold.deals, predicted.deals),
-        ("appointment", gold.appointments, predicted.appointments),
-    ):
-        record_type_: RecordType = record_type  # type: ignore[assignment]
-        pairs = pair(record_type_, gold_records, predicted_records)
-        result.pairs[record_type_] = pairs
-        result.records[record_type_] = Counts(
+    for kind in registered():
+        gold_records, predicted_records = gold.records_of(kind), predicted.records_of(kind)
+        pairs = pair(kind, gold_records, predicted_records)
+        result.pairs[kind.name] = pairs
+        result.records[kind.name] = Counts(
             tp=sum(1 for g, p in pairs if g is not None and p is not None),
             fp=sum(1 for g, _ in pairs if g is None),
             fn=sum(1 for _, p in pairs if p is None),
         )
-        for name, kind in _FIELDS[record_type_].items():
-            counts = result.fields.setdefault((record_type_, name), Counts())
+        for spec in kind.scored_fields:
+            counts = result.fields.setdefault((kind.name, spec.name), Counts())
             for g, p in pairs:
-                g_value = field_value(gold_records[g], name) if g is not None else None
-                p_value = field_value(predicted_records[p], name) if p is not None else None
+                g_value = spec.value(gold_records[g]) if g is not None else None
+                p_value = spec.value(predicted_records[p]) if p is not None else None
                 if g is not None and p is not None:
-                    counts.add(compare_field(kind, g_value, p_value))
+                    counts.add(compare_field(spec, g_value, p_value))
                 elif g is not None:
-                    counts.add(Counts(fn=_present(kind, g_value)))
+                    counts.add(Counts(fn=_present(spec, g_value)))
                 else:
-                    counts.add(Counts(fp=_present(kind, p_value)))
+                    counts.add(Counts(fp=_present(spec, p_value)))
     return result
 
 

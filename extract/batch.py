@@ -31,8 +31,9 @@ from rich.text import Text
 
 from eightk.errors import EightkError
 from eightk.extract.llm import ModelClient
-from eightk.extract.pipeline import ExtractionResult, extract_filing
+from eightk.extract.pipeline import extract_filing
 from eightk.extract.reader import read_filing
+from eightk.extract.results import ExtractionResult
 from eightk.prompts import load_prompt
 
 

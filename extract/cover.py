@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from eightk.schemas import parse_date
+from eightk.text.dates import parse_date
 
 _DATE = r"([A-Z][a-z]+\.?\s+\d{1,2}\s*,\s*\d{4}|\d{1,2}/\d{1,2}/\d{4})"
 _REPORT_DATE = re.compile(r"date\s+of\s+(?:report|earliest\s+event\s+reported)[^:\n]{0,60}:?\s*\n?\s*" + _DATE, re.I)

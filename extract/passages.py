@@ -11,42 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
-from eightk.schemas.grounding import fold, sentences
+from eightk.schemas import RecordKind
+from eightk.text.fold import fold, sentences
 
-EventKind = Literal["deal", "appointment"]
-
-_SIGNALS: dict[EventKind, list[re.Pattern[str]]] = {
-    "deal": [
-        re.compile(p, re.IGNORECASE)
-        for p in (
-            r"\b(license|licensing|collaboration|merger|purchase|credit|loan|supply|lease|option)\s+agreements?",
-            r"\bagreement and plan of (merger|reorganization)\b|\bdefinitive agreement\b",
-            r"\b(acquire[sd]?|acquisition|merger|merge|divest\w*|sale of)\b",
-            r"\blicens(e|ed|es|ing)\b|\bcollaborat\w*|\balliance\b",
-            r"\bentered into\b|\bsigned\b|\bexecuted\b|\bcompleted\b",
-            r"\bup-?\s?front\b|\bmilestones?\b|\broyalt(y|ies)\b",
-            r"\bpurchase price\b|\bconsideration\b|\bper share in cash\b|\baggregate\b",
-            r"\bcredit facility\b|\brevolving\b|\bterm loan\b|\blenders?\b",
-            r"\bexclusive(ly)?\b|\bworldwide\b",
-            r"(\$|US\$|\(euro\)|€)\s?\d",
-        )
-    ],
-    "appointment": [
-        re.compile(p, re.IGNORECASE)
-        for p in (
-            r"\b(appoint\w*|named|elected|promot\w*|hired)\b",
-            r"\b(resign\w*|retire\w*|step(ped)? down|depart\w*|terminat\w*|passed away|died)\b",
-            r"\b(succeed\w*|successor|replac\w*|succession)\b",
-            r"\bchief\s+\w+\s+officer\b|\b(co-)?presidents?\b|\b(CEO|CFO|COO|CTO)\b|\bcontroller\b|\btreasurer\b",
-            r"\b(board of directors|director|chairman)\b",
-            r"\beffective\b|\binterim\b|\bage\s+\d\d\b|,\s*\d\d,",
-        )
-    ],
-}
-# A passage qualifies with one of the first `_CORE` signals (the event itself) and `_MINIMUM_SCORE` in all.
-_CORE: dict[EventKind, int] = {"deal": 4, "appointment": 3}
+# A passage qualifies with one of its kind's core signals (the event itself) and `_MINIMUM_SCORE` in all.
 _MINIMUM_SCORE = 2
 _MIN_PARAGRAPH_CHARS = 240  # a heading or a one-line paragraph is read together with what follows
 _BOILERPLATE = re.compile(
@@ -62,7 +31,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 class Passage:
     """A span of the filing text worth one model call, and why it was chosen."""
 
-    kind: EventKind | None  # None: a window of the whole filing, read for both kinds at once
+    kind: str | None  # the record kind's name; None: a window of the whole filing, read for every kind
     start: int
     end: int
     score: int = 0
@@ -101,24 +70,24 @@ def _fit(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int,
         yield start, end
 
 
-def score(passage_text: str, kind: EventKind) -> int:
+def score(passage_text: str, kind: RecordKind) -> int:
     """How many kinds of signal the passage's non-boilerplate sentences carry; 0 without a core signal."""
     if _BOILERPLATE.search(passage_text[:200]):
         return 0
     parts = [passage_text[span.start : span.end] for span in sentences(passage_text)]
     substance = " ".join(part for part in parts if not _BOILERPLATE.search(part))
-    hits = [bool(pattern.search(substance)) for pattern in _SIGNALS[kind]]
-    return sum(hits) if any(hits[: _CORE[kind]]) else 0
+    hits = [bool(pattern.search(substance)) for pattern in kind.signals]
+    return sum(hits) if any(hits[: kind.core_signals]) else 0
 
 
 def find_passages(
-    text: str, *, max_chars: int = 1600, max_per_kind: int = 3, kinds: tuple[EventKind, ...] = ("deal", "appointment")
+    text: str, kinds: tuple[RecordKind, ...], *, max_chars: int = 1600, max_per_kind: int = 3
 ) -> list[Passage]:
     """The best-scoring paragraphs for each kind, near-duplicates removed, in document order."""
     spans = list(paragraphs(text, max_chars))
     chosen: list[Passage] = []
     for kind in kinds:
-        scored = [Passage(kind, s, e, score(text[s:e], kind)) for s, e in spans]
+        scored = [Passage(kind.name, s, e, score(text[s:e], kind)) for s, e in spans]
         ranked = sorted((p for p in scored if p.score >= _MINIMUM_SCORE), key=lambda p: (-p.score, p.start))
         kept: list[Passage] = []
         for passage in ranked:

@@ -1,5 +1,9 @@
 """Prompt versions: each a YAML file of Jinja2 templates, few-shot examples and the strategy they assume.
 
+A version reads the record kinds it has a `sections` entry for (the kind's instructions, rendered where the
+template says `{{ section }}`), or, reading whole filings, the kinds it lists under `kinds`. A kind without
+a section is an error, never another kind's instructions.
+
 A version is data, not code, so two versions can be diffed, hashed and compared in an eval; everything a
 result needs to say which prompt produced it is `PromptVersion.name` and `PromptVersion.sha256`.
 """
@@ -38,6 +42,8 @@ class PromptVersion:
     system: str
     user: str
     sha256: str
+    kinds: tuple[str, ...] = ()  # the record kinds this version reads
+    sections: dict[str, str] = field(default_factory=dict)  # per kind: its instructions (`{{ section }}`)
     examples: dict[str, list[Example]] = field(default_factory=dict)
     window_tokens: int = 1500
     passage_tokens: int = 400
@@ -45,7 +51,10 @@ class PromptVersion:
 
     def messages(self, *, kind: str | None, passage: str, schema: dict[str, Any]) -> list[dict[str, str]]:
         """System prompt, the worked examples as earlier turns, then the passage to read."""
-        variables = {"kind": kind, "schema": json.dumps(schema, separators=(",", ":"))}
+        if kind is not None and kind not in self.kinds:
+            raise ConfigError(f"prompt {self.name} has no section for record kind {kind!r}")
+        variables = {"kind": kind, "section": self.sections.get(kind or "", ""),
+                     "schema": json.dumps(schema, separators=(",", ":"))}  # fmt: skip
         messages = [{"role": "system", "content": _template(self.system).render(**variables).strip()}]
         for example in self.examples.get(kind or "", []):
             messages.append({"role": "user", "content": self._user(example.passage, variables)})
@@ -71,6 +80,7 @@ def load_prompt(name_or_path: str) -> PromptVersion:
         raise ConfigError(f"unknown prompt version {name_or_path!r}; available: {', '.join(available_prompts())}")
     raw = path.read_bytes()
     data = yaml.safe_load(raw)
+    sections = {kind: text.strip() for kind, text in (data.get("sections") or {}).items()}
     return PromptVersion(
         name=data["name"],
         description=" ".join(data["description"].split()),
@@ -78,6 +88,8 @@ def load_prompt(name_or_path: str) -> PromptVersion:
         system=data["system"],
         user=data["user"],
         sha256=hashlib.sha256(raw).hexdigest(),
+        kinds=tuple(data.get("kinds") or sections),
+        sections=sections,
         examples={
             kind: [Example(passage=" ".join(e["passage"].split()), output=e["output"]) for e in examples]
             for kind, examples in (data.get("examples") or {}).items()

@@ -1,40 +1,32 @@
-"""The data contract of eightk: canonical records, the smaller candidates models fill, and grounding."""
+"""The data contract of eightk: canonical records per kind, what models fill, and grounding."""
 
-from eightk.schemas.candidates import (
-    AppointmentCandidate,
-    AppointmentsInPassage,
-    DealCandidate,
-    DealsInPassage,
-    EventsInText,
-    PartyMention,
-    parse_date,
-    salvage,
-)
-from eightk.schemas.grounding import Span, fold, locate
-from eightk.schemas.money import Money, MoneyQualifier, parse_money
-from eightk.schemas.records import (
+from eightk.schemas.appointment import (
+    APPOINTMENT,
     Appointment,
     AppointmentAction,
-    Deal,
-    DealType,
-    Evidence,
-    FilingExtraction,
-    GroundingContext,
-    Party,
-    PartyRole,
-    grounded_by,
+    AppointmentCandidate,
+    AppointmentsInPassage,
 )
+from eightk.schemas.candidates import Candidate, ResponseModel, salvage
+from eightk.schemas.deal import DEAL, Deal, DealCandidate, DealsInPassage, DealType, Party, PartyMention, PartyRole
+from eightk.schemas.evidence import Evidence, GroundingContext, grounded_by
+from eightk.schemas.kinds import RecordKind, ScoredField, kind_named, register, registered, whole_filing_model
+from eightk.schemas.money import Money
+from eightk.schemas.records import FilingExtraction, Record
+from eightk.text.money import MoneyQualifier
 
 __all__ = [
+    "APPOINTMENT",
+    "DEAL",
     "Appointment",
     "AppointmentAction",
     "AppointmentCandidate",
     "AppointmentsInPassage",
+    "Candidate",
     "Deal",
     "DealCandidate",
     "DealType",
     "DealsInPassage",
-    "EventsInText",
     "Evidence",
     "FilingExtraction",
     "GroundingContext",
@@ -43,11 +35,14 @@ __all__ = [
     "Party",
     "PartyMention",
     "PartyRole",
-    "Span",
-    "fold",
+    "Record",
+    "RecordKind",
+    "ResponseModel",
+    "ScoredField",
     "grounded_by",
-    "locate",
-    "parse_date",
-    "parse_money",
+    "kind_named",
+    "register",
+    "registered",
     "salvage",
+    "whole_filing_model",
 ]

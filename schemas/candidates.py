@@ -1,49 +1,28 @@
-"""What the model fills: small, flat, per-event schemas whose every value is copied from the passage.
+"""What a model fills: small, flat, per-event schemas whose every value is copied from the passage.
 
 A small model does well at copying spans and badly at arithmetic and normalization, so it copies ("$2
-million", "May 4, 2000") and `to_record` normalizes. The validators check every copied value against the
-passage the model was shown: instructor feeds their errors back, and a value still not found after the
-last retry is dropped by `salvage`, never kept.
+million", "May 4, 2000") and each kind's `to_record` normalizes. The validators check every copied value
+against the passage the model was shown: instructor feeds their errors back, and a value still not found
+after the last retry is dropped by `salvage`, never kept. This module is the machinery every kind shares;
+the candidates themselves live with their kind (`eightk.schemas.deal`, `eightk.schemas.appointment`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from enum import Enum
 from functools import cache
 from typing import Any, Self, get_args
 
-from dateutil import parser as dateparser
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ValidationInfo, model_validator
 
-from eightk.schemas.grounding import locate, sentences
-from eightk.schemas.money import Money, parse_money
-from eightk.schemas.records import (
-    Appointment,
-    AppointmentAction,
-    Deal,
-    DealType,
-    Evidence,
-    GroundingContext,
-    PartyRole,
-    grounding_of,
-)
+from eightk.schemas.evidence import GroundingContext, grounding_of
+from eightk.text.fold import locate, sentences
 
 
-def parse_date(text: str) -> dt.date | None:
-    """A calendar date from text that names a year; None for "March 5" or "the closing"."""
-    if not re.search(r"\b(19|20)\d{2}\b", text):
-        return None
-    try:
-        return dateparser.parse(text, fuzzy=True, default=dt.datetime(2000, 1, 1)).date()
-    except (ValueError, OverflowError):
-        return None
-
-
-class _Grounded(BaseModel):
-    """Base for candidates: every string value must occur in the passage."""
+class Grounded(BaseModel):
+    """Base for what a model copies: every string value must occur in the passage."""
 
     def _ungrounded(self, grounding: GroundingContext) -> list[str]:
         problems = []
@@ -80,13 +59,6 @@ def _string_values(model: BaseModel, prefix: str = "") -> list[tuple[str, str]]:
     return values
 
 
-def _anchor(model: BaseModel) -> str | None:
-    """The value a record is about: the person, or the first party."""
-    person = getattr(model, "person", None)
-    parties = getattr(model, "parties", None)
-    return person if isinstance(person, str) else (parties[0].name if parties else None)
-
-
 def _sentence_naming(anchor: str | None, grounding: GroundingContext) -> str | None:
     """The first sentence of the passage that names `anchor`: evidence located by us, not by the model."""
     if not anchor:
@@ -116,7 +88,8 @@ def _strip_ungrounded(model: BaseModel, grounding: GroundingContext) -> BaseMode
         if isinstance(value, str) and not isinstance(value, Enum):
             grounded = locate(value, grounding.source, grounding.window) is not None
             if not grounded and name == "evidence":
-                value, grounded = _sentence_naming(_anchor(model), grounding), True
+                anchor = model.anchor() if isinstance(model, Candidate) else None
+                value, grounded = _sentence_naming(anchor, grounding), True
             if (not grounded or value is None) and required:
                 return None
             data[name] = value if grounded else None
@@ -165,91 +138,15 @@ def as_written(value: str | None, grounding: GroundingContext) -> str | None:
     return " ".join(grounding.source[span.start : span.end].split()) if span else value
 
 
-class PartyMention(_Grounded):
-    name: str = Field(min_length=1, description="Company name exactly as written in the passage.")
-    role: PartyRole
+class Candidate(Grounded):
+    """One record as a model fills it for one passage; its kind turns it into the canonical record."""
 
+    def anchor(self) -> str | None:
+        """The value the record is about (a person, the first party): evidence is looked for around it."""
+        return None
 
-# Every field is required (null allowed): grammar-constrained decoding then emits each key, in this order,
-# the way the worked example does, instead of stopping early. Evidence comes last, quoting what was used.
-class DealCandidate(_Grounded):
-    """A deal the passage reports. Copy every value exactly as written; null when it is not stated."""
-
-    deal_type: DealType
-    parties: list[PartyMention] = Field(min_length=1, max_length=4)
-    technology_or_asset: str | None
-    field_or_indication: str | None
-    territory: str | None
-    exclusive: bool | None
-    upfront_payment: str | None = Field(description='As written, e.g. "$5 million".')
-    milestone_payments_total: str | None = Field(description="Total milestones as written.")
-    royalties: bool | None
-    equity_investment: str | None
-    total_value: str | None = Field(description="Total price or value of the deal as written.")
-    agreement_date: str | None = Field(description="Date the agreement was signed, as written.")
-    evidence: str = Field(min_length=1, description="The sentence that reports the deal, copied verbatim.")
-
-    @model_validator(mode="after")
-    def _money_parses(self) -> Self:
-        for name in ("upfront_payment", "milestone_payments_total", "equity_investment", "total_value"):
-            value = getattr(self, name)
-            if value is not None and parse_money(value) is None:
-                raise ValueError(f"{name}={value!r} is not an amount of money; copy it like '$5 million' or null")
-        return self
-
-    def to_record(self, grounding: GroundingContext) -> Deal:
-        def money(text: str | None) -> Money | None:
-            return Money.from_text(text) if text else None
-
-        return Deal.model_validate(
-            {
-                "deal_type": self.deal_type,
-                "parties": [{"name": as_written(p.name, grounding), "role": p.role} for p in self.parties],
-                "technology_or_asset": self.technology_or_asset,
-                "field_or_indication": self.field_or_indication,
-                "territory": self.territory,
-                "exclusive": flag("exclusive", self.exclusive, grounding),
-                "upfront_payment": money(self.upfront_payment),
-                "milestone_payments_total": money(self.milestone_payments_total),
-                "royalties": flag("royalties", self.royalties, grounding),
-                "equity_investment": money(self.equity_investment),
-                "total_value": money(self.total_value),
-                "agreement_date": parse_date(self.agreement_date) if self.agreement_date else None,
-                "evidence": [Evidence(quote=self.evidence)],
-            },
-            context=grounding.as_context(),
-        )
-
-
-class AppointmentCandidate(_Grounded):
-    """A change in one person's position. Copy every value exactly as written; null when not stated."""
-
-    person: str = Field(min_length=1, description="The person's full name as written.")
-    action: AppointmentAction
-    titles: list[str] = Field(max_length=4, description="New titles (or the titles left).")
-    company: str | None
-    effective_date: str | None = Field(description="When it takes effect, as written.")
-    predecessor: str | None
-    prior_positions: list[str] = Field(max_length=3)
-    interim: bool
-    age: int | None
-    evidence: str = Field(min_length=1, description="The sentence that reports the change, copied verbatim.")
-
-    def to_record(self, grounding: GroundingContext) -> Appointment:
-        return Appointment.model_validate(
-            {
-                **self.model_dump(exclude={"evidence", "effective_date", "age"}),
-                "person": as_written(self.person, grounding),
-                "company": as_written(self.company, grounding),
-                "predecessor": as_written(self.predecessor, grounding),
-                "titles": [as_written(title, grounding) for title in self.titles],
-                "interim": bool(flag("interim", self.interim, grounding)),
-                "effective_date": parse_date(self.effective_date) if self.effective_date else None,
-                "age": self.age if self.age is not None and 18 <= self.age <= 110 else None,
-                "evidence": [Evidence(quote=self.evidence)],
-            },
-            context=grounding.as_context(),
-        )
+    def to_record(self, grounding: GroundingContext) -> BaseModel:
+        raise NotImplementedError
 
 
 @cache
@@ -268,22 +165,6 @@ class ResponseModel(BaseModel):
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         schema: dict[str, Any] = json.loads(_schema_json(cls, (args, tuple(sorted(kwargs.items())))))
         return schema
-
-
-# List caps bound what a grammar-constrained small model can ramble into (it repeats a record until the cap).
-class DealsInPassage(ResponseModel):
-    deals: list[DealCandidate] = Field(max_length=1)
-
-
-class AppointmentsInPassage(ResponseModel):
-    appointments: list[AppointmentCandidate] = Field(max_length=3)
-
-
-class EventsInText(ResponseModel):
-    """Both kinds at once, for prompt versions that read a whole filing window in one call."""
-
-    deals: list[DealCandidate] = Field(max_length=1)
-    appointments: list[AppointmentCandidate] = Field(max_length=2)
 
 
 def salvage(response_model: type[BaseModel], data: Any, grounding: GroundingContext) -> BaseModel | None:

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from eightk.schemas import Evidence, FilingExtraction, GroundingContext, Money, MoneyQualifier, locate, parse_money
-from eightk.schemas.grounding import _FOLD, _fold, sentences
+from eightk.schemas import Evidence, FilingExtraction, GroundingContext, Money, MoneyQualifier
+from eightk.text.fold import locate
+from eightk.text.money import parse_money
+from eightk.text.fold import _FOLD, _fold, sentences
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,6 @@ _FOLD = str.maketrans(
         "\u00a0": " ",
     }
 )
-_SPACE = re.compile(r"\s+")
 _IGNORED_PUNCTUATION = frozenset(",.;:'\"()[]")
 
 

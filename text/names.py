@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from eightk.schemas.grounding import fold
+from eightk.text.fold import fold
 
 _PUNCTUATION = re.compile(r"[^\w\s&]")
 _CORPORATE_SUFFIXES = {

@@ -1,0 +1,134 @@
+"""Appointments: a change in one person's position (appointed, elected, promoted, resigned, retired...).
+Everything particular to this kind of record lives here: the record, what a model fills, how a passage
+that reports one reads, when two records are one change, and how an appointment is scored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from eightk.schemas.candidates import Candidate, ResponseModel, as_written, flag
+from eightk.schemas.evidence import Evidence, GroundingContext
+from eightk.schemas.kinds import RecordKind, ScoredField, exact, register, same_company, same_person
+from eightk.text import names as normalize
+from eightk.text.dates import parse_date
+
+
+class AppointmentAction(StrEnum):
+    appointed = "appointed"
+    elected = "elected"
+    promoted = "promoted"
+    resigned = "resigned"
+    retired = "retired"
+    terminated = "terminated"
+    died = "died"
+    other = "other"
+
+
+class Appointment(BaseModel):
+    """One change in a person's position: an appointment, election, promotion or departure."""
+
+    person: str = Field(min_length=1, description="Full name as written, without honorifics.")
+    action: AppointmentAction
+    titles: list[str] = Field(default_factory=list)
+    company: str | None = None
+    effective_date: dt.date | None = None
+    predecessor: str | None = None
+    prior_positions: list[str] = Field(default_factory=list)
+    interim: bool = False
+    age: int | None = Field(default=None, ge=18, le=110)
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class AppointmentCandidate(Candidate):
+    """A change in one person's position. Copy every value exactly as written; null when not stated."""
+
+    person: str = Field(min_length=1, description="The person's full name as written.")
+    action: AppointmentAction
+    titles: list[str] = Field(max_length=4, description="New titles (or the titles left).")
+    company: str | None
+    effective_date: str | None = Field(description="When it takes effect, as written.")
+    predecessor: str | None
+    prior_positions: list[str] = Field(max_length=3)
+    interim: bool
+    age: int | None
+    evidence: str = Field(min_length=1, description="The sentence that reports the change, copied verbatim.")
+
+    def anchor(self) -> str | None:
+        return self.person
+
+    def to_record(self, grounding: GroundingContext) -> Appointment:
+        return Appointment.model_validate(
+            {
+                **self.model_dump(exclude={"evidence", "effective_date", "age"}),
+                "person": as_written(self.person, grounding),
+                "company": as_written(self.company, grounding),
+                "predecessor": as_written(self.predecessor, grounding),
+                "titles": [as_written(title, grounding) for title in self.titles],
+                "interim": bool(flag("interim", self.interim, grounding)),
+                "effective_date": parse_date(self.effective_date) if self.effective_date else None,
+                "age": self.age if self.age is not None and 18 <= self.age <= 110 else None,
+                "evidence": [Evidence(quote=self.evidence)],
+            },
+            context=grounding.as_context(),
+        )
+
+
+class AppointmentsInPassage(ResponseModel):
+    appointments: list[AppointmentCandidate] = Field(max_length=3)
+
+
+def _same_appointment(a: Appointment, b: Appointment) -> bool:
+    return normalize.person_name(a.person) == normalize.person_name(b.person) and a.action == b.action
+
+
+def _similarity(gold: Appointment, predicted: Appointment) -> float:
+    """Same last name is required; the full name and the action make the pairing surer."""
+    g_name, p_name = normalize.person_name(gold.person), normalize.person_name(predicted.person)
+    if not g_name or not p_name or g_name.split()[-1] != p_name.split()[-1]:
+        return 0.0
+    return (1.0 if g_name == p_name else 0.6) + (0.2 if gold.action == predicted.action else 0.0)
+
+
+def _titles(titles: list[str]) -> set[str]:
+    return {normalize.title(t) for t in titles}
+
+
+APPOINTMENT = register(
+    RecordKind(
+        name="appointment",
+        field="appointments",
+        record=Appointment,
+        candidate=AppointmentCandidate,
+        container=AppointmentsInPassage,
+        signals=tuple(
+            re.compile(p, re.IGNORECASE)
+            for p in (
+                r"\b(appoint\w*|named|elected|promot\w*|hired)\b",
+                r"\b(resign\w*|retire\w*|step(ped)? down|depart\w*|terminat\w*|passed away|died)\b",
+                r"\b(succeed\w*|successor|replac\w*|succession)\b",
+                r"\bchief\s+\w+\s+officer\b|\b(co-)?presidents?\b|\b(CEO|CFO|COO|CTO)\b|\bcontroller\b|\btreasurer\b",
+                r"\b(board of directors|director|chairman)\b",
+                r"\beffective\b|\binterim\b|\bage\s+\d\d\b|,\s*\d\d,",
+            )
+        ),
+        core_signals=3,
+        same_event=_same_appointment,
+        similarity=_similarity,
+        max_per_window=2,
+        scored_fields=(
+            ScoredField("person", equal=same_person),
+            ScoredField("action", equal=exact),
+            ScoredField("titles", as_set=_titles),
+            ScoredField("company", equal=same_company),
+            ScoredField("effective_date", equal=exact),
+            ScoredField("predecessor", equal=same_person),
+            ScoredField("interim", equal=exact, flag=True),
+            ScoredField("age", equal=exact),
+        ),
+    )
+)

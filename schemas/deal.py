@@ -1,0 +1,212 @@
+"""Deals: licenses, collaborations, mergers, acquisitions, financings... Everything that is particular
+to this kind of record lives here: the record, what a model fills, how a passage that reports one reads,
+when two records are one deal, and how a deal is scored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from eightk.schemas.candidates import Candidate, Grounded, ResponseModel, as_written, flag
+from eightk.schemas.evidence import Evidence, GroundingContext
+from eightk.schemas.kinds import RecordKind, ScoredField, exact, register, same_money
+from eightk.schemas.money import Money
+from eightk.text import names as normalize
+from eightk.text.dates import parse_date
+from eightk.text.money import parse_money
+
+
+class PartyRole(StrEnum):
+    licensor = "licensor"
+    licensee = "licensee"
+    partner = "partner"
+    acquirer = "acquirer"
+    target = "target"
+    buyer = "buyer"
+    seller = "seller"
+    lender = "lender"
+    borrower = "borrower"
+    investor = "investor"
+    issuer = "issuer"
+    other = "other"
+
+
+class DealType(StrEnum):
+    license = "license"
+    collaboration = "collaboration"
+    option = "option"
+    acquisition = "acquisition"
+    merger = "merger"
+    asset_purchase = "asset_purchase"
+    divestiture = "divestiture"
+    equity_investment = "equity_investment"
+    financing = "financing"
+    supply = "supply"
+    other = "other"
+
+
+class Party(BaseModel):
+    name: str = Field(min_length=1, description="The party's name as written in the filing.")
+    role: PartyRole
+
+
+class Deal(BaseModel):
+    """One agreement the filing reports as entered into, amended, completed or terminated."""
+
+    deal_type: DealType
+    parties: list[Party] = Field(min_length=1)
+    technology_or_asset: str | None = None
+    field_or_indication: str | None = None
+    territory: str | None = None
+    exclusive: bool | None = None
+    upfront_payment: Money | None = None
+    milestone_payments_total: Money | None = None
+    royalties: bool | None = None
+    royalty_terms: str | None = None
+    equity_investment: Money | None = None
+    total_value: Money | None = None
+    other_payments: list[Money] = Field(default_factory=list)
+    term: str | None = None
+    agreement_date: dt.date | None = None
+    effective_date: dt.date | None = None
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class PartyMention(Grounded):
+    name: str = Field(min_length=1, description="Company name exactly as written in the passage.")
+    role: PartyRole
+
+
+# Every field is required (null allowed): grammar-constrained decoding then emits each key, in this order,
+# the way the worked example does, instead of stopping early. Evidence comes last, quoting what was used.
+class DealCandidate(Candidate):
+    """A deal the passage reports. Copy every value exactly as written; null when it is not stated."""
+
+    deal_type: DealType
+    parties: list[PartyMention] = Field(min_length=1, max_length=4)
+    technology_or_asset: str | None
+    field_or_indication: str | None
+    territory: str | None
+    exclusive: bool | None
+    upfront_payment: str | None = Field(description='As written, e.g. "$5 million".')
+    milestone_payments_total: str | None = Field(description="Total milestones as written.")
+    royalties: bool | None
+    equity_investment: str | None
+    total_value: str | None = Field(description="Total price or value of the deal as written.")
+    agreement_date: str | None = Field(description="Date the agreement was signed, as written.")
+    evidence: str = Field(min_length=1, description="The sentence that reports the deal, copied verbatim.")
+
+    @model_validator(mode="after")
+    def _money_parses(self) -> Self:
+        for name in ("upfront_payment", "milestone_payments_total", "equity_investment", "total_value"):
+            value = getattr(self, name)
+            if value is not None and parse_money(value) is None:
+                raise ValueError(f"{name}={value!r} is not an amount of money; copy it like '$5 million' or null")
+        return self
+
+    def anchor(self) -> str | None:
+        return self.parties[0].name if self.parties else None
+
+    def to_record(self, grounding: GroundingContext) -> Deal:
+        def money(text: str | None) -> Money | None:
+            return Money.from_text(text) if text else None
+
+        return Deal.model_validate(
+            {
+                "deal_type": self.deal_type,
+                "parties": [{"name": as_written(p.name, grounding), "role": p.role} for p in self.parties],
+                "technology_or_asset": self.technology_or_asset,
+                "field_or_indication": self.field_or_indication,
+                "territory": self.territory,
+                "exclusive": flag("exclusive", self.exclusive, grounding),
+                "upfront_payment": money(self.upfront_payment),
+                "milestone_payments_total": money(self.milestone_payments_total),
+                "royalties": flag("royalties", self.royalties, grounding),
+                "equity_investment": money(self.equity_investment),
+                "total_value": money(self.total_value),
+                "agreement_date": parse_date(self.agreement_date) if self.agreement_date else None,
+                "evidence": [Evidence(quote=self.evidence)],
+            },
+            context=grounding.as_context(),
+        )
+
+
+# List caps bound what a grammar-constrained small model can ramble into (it repeats a record until the cap).
+class DealsInPassage(ResponseModel):
+    deals: list[DealCandidate] = Field(max_length=1)
+
+
+def _party_names(parties: list[Party]) -> set[str]:
+    return {normalize.company_name(p.name) for p in parties}
+
+
+def _same_deal(a: Deal, b: Deal) -> bool:
+    """One deal reported twice (8-K body and press release): two shared parties, or one and the same type."""
+    shared = _party_names(a.parties) & _party_names(b.parties)
+    return len(shared) >= 2 or (len(shared) == 1 and a.deal_type == b.deal_type)
+
+
+def _similarity(gold: Deal, predicted: Deal) -> float:
+    g, p = _party_names(gold.parties), _party_names(predicted.parties)
+    shared = len(g & p) / len(g | p) if g | p else 0.0
+    return shared + (0.1 * shared if gold.deal_type == predicted.deal_type else 0.0)
+
+
+def _party_roles(parties: list[Party]) -> set[tuple[str, PartyRole]]:
+    return {(normalize.company_name(p.name), p.role) for p in parties}
+
+
+def _text(a: str, b: str) -> bool:
+    return normalize.same_free_text(a, b)
+
+
+DEAL = register(
+    RecordKind(
+        name="deal",
+        field="deals",
+        record=Deal,
+        candidate=DealCandidate,
+        container=DealsInPassage,
+        signals=tuple(
+            re.compile(p, re.IGNORECASE)
+            for p in (
+                r"\b(license|licensing|collaboration|merger|purchase|credit|loan|supply|lease|option)\s+agreements?",
+                r"\bagreement and plan of (merger|reorganization)\b|\bdefinitive agreement\b",
+                r"\b(acquire[sd]?|acquisition|merger|merge|divest\w*|sale of)\b",
+                r"\blicens(e|ed|es|ing)\b|\bcollaborat\w*|\balliance\b",
+                r"\bentered into\b|\bsigned\b|\bexecuted\b|\bcompleted\b",
+                r"\bup-?\s?front\b|\bmilestones?\b|\broyalt(y|ies)\b",
+                r"\bpurchase price\b|\bconsideration\b|\bper share in cash\b|\baggregate\b",
+                r"\bcredit facility\b|\brevolving\b|\bterm loan\b|\blenders?\b",
+                r"\bexclusive(ly)?\b|\bworldwide\b",
+                r"(\$|US\$|\(euro\)|€)\s?\d",
+            )
+        ),
+        core_signals=4,
+        same_event=_same_deal,
+        similarity=_similarity,
+        merge_keys={"parties": lambda party: normalize.company_name(party["name"])},
+        max_per_window=1,
+        scored_fields=(
+            ScoredField("deal_type", equal=exact),
+            ScoredField("parties", as_set=_party_names),  # who is party to the deal ...
+            ScoredField("party_roles", "parties", as_set=_party_roles),  # ... and in which role
+            ScoredField("technology_or_asset", equal=_text),
+            ScoredField("field_or_indication", equal=_text),
+            ScoredField("territory", equal=_text),
+            ScoredField("exclusive", equal=exact),
+            ScoredField("upfront_payment", equal=same_money),
+            ScoredField("milestone_payments_total", equal=same_money),
+            ScoredField("royalties", equal=exact),
+            ScoredField("equity_investment", equal=same_money),
+            ScoredField("total_value", equal=same_money),
+            ScoredField("agreement_date", equal=exact),
+            ScoredField("effective_date", equal=exact),
+        ),
+    )
+)
