@@ -19,6 +19,7 @@ demo: setup  ## extract the bundled ImmunoGen-Genentech filing with the embedded
 test: setup  ## offline suite + eval replay + one live run of the embedded model
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 eval: setup

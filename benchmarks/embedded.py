@@ -70,7 +70,7 @@ async def main(count: int) -> None:
         rows.append([f"{prompt} MEDIAN s/filing", median, 0.0, 0.0, 0.0, 0, 0])
     report(
         "embedded",
-        f"embedded SmolLM2-135M on this machine; server started once in {startup:.1f} s",
+        f"embedded {server.model_alias} on this machine; server started once in {startup:.1f} s",
         ["filing", "wall s", "prompt eval s", "generation s", "other s (grammar, HTTP)", "cached tok", "evaluated tok"],
         rows,
         {"startup_s": startup, "medians": medians},

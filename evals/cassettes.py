@@ -48,7 +48,7 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def vcr_kwargs(record: bool = False) -> dict[str, Any]:
-    """Settings shared by `eightk eval` and the pytest suite (pytest-recording's `vcr_config`)."""
+    """The settings of every cassette eightk records or replays."""
     return {
         "serializer": "json",
         "record_mode": "all" if record else "none",

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from eightk.evals.dataset import GOLD_DIR, corpus_dir
 from eightk.extract.reader import read_filing
-from eightk.schemas import FilingExtraction, GroundingContext
+from eightk.schemas import FilingExtraction, GroundingContext, registered
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 
@@ -48,7 +48,8 @@ def check(write: bool = False, corpus: str | None = None) -> None:
         if write:
             payload = gold.model_dump(mode="json", exclude_defaults=False)
             gold_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"ok {gold_path.name}: {len(gold.deals)} deals, {len(gold.appointments)} appointments")
+        counts = ", ".join(f"{len(gold.records_of(kind))} {kind.field}" for kind in registered())
+        print(f"ok {gold_path.name}: {counts}")
     print(f"{len(filings) - failures}/{len(filings)} gold files valid")
     sys.exit(1 if failures else 0)
 

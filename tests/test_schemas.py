@@ -7,9 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from eightk.schemas import Evidence, FilingExtraction, GroundingContext, Money, MoneyQualifier
-from eightk.text.fold import locate
+from eightk.text.fold import _FOLD, _fold, locate, sentences
 from eightk.text.money import parse_money
-from eightk.text.fold import _FOLD, _fold, sentences
 
 
 @pytest.mark.parametrize(
