@@ -24,6 +24,7 @@ def summarize(run: EvalLog) -> dict[str, Any]:
         "schema_valid_rate": round(report.schema_valid_rate, 6),
         "grounded_rate": round(report.grounded_rate, 6),
         "evidence_verified_rate": round(report.evidence_verified_rate, 6),
+        "passage_recall": round(report.passage_recall, 6),
         "documents": {d.doc_id: round(d.total.f1, 6) for d in report.documents},
     }
 
@@ -48,8 +49,9 @@ def regressions(runs: dict[str, EvalLog], baseline: dict[str, Any]) -> list[str]
             found.append(f"{run.model}/{run.prompt}: no baseline (run eightk eval --update-baseline)")
             continue
         actual = summarize(run)
-        for key in ("micro_f1", "macro_f1", "schema_valid_rate", "grounded_rate", "evidence_verified_rate"):
-            if actual[key] < expected[key] - TOLERANCE:
+        for key in ("micro_f1", "macro_f1", "schema_valid_rate", "grounded_rate", "evidence_verified_rate",
+                    "passage_recall"):  # fmt: skip
+            if key in expected and actual[key] < expected[key] - TOLERANCE:
                 found.append(f"{run.model}/{run.prompt}: {key} {expected[key]:.4f} -> {actual[key]:.4f}")
         for doc_id, f1 in actual["documents"].items():
             if doc_id in expected["documents"] and f1 < expected["documents"][doc_id] - TOLERANCE:

@@ -39,7 +39,9 @@ def print_run(run: EvalLog) -> None:
     console.print(
         f"macro F1 (fields) {_fmt(report.macro_f1)} · macro F1 (documents) {_fmt(report.document_macro_f1)} · "
         f"schema-valid calls {_fmt(report.schema_valid_rate)} · fully grounded calls {_fmt(report.grounded_rate)} · "
-        f"evidence verified {_fmt(report.evidence_verified_rate)}"
+        f"evidence verified {_fmt(report.evidence_verified_rate)} · "
+        f"passage recall {_fmt(report.passage_recall)} · "
+        f"prompt tokens per document {run.totals['prompt_tokens'] / max(1, len(run.documents)):,.0f}"
     )
 
 

@@ -28,6 +28,8 @@ class DocumentLog(BaseModel):
     pairs: dict[str, list[tuple[int | None, int | None]]]  # per kind: (gold index, predicted index)
     evidence_quotes: int
     evidence_verified: int
+    gold_records: int = 0
+    gold_records_sent: int = 0  # gold records whose evidence lies in a passage sent for their kind
 
     def score(self) -> DocumentScore:
         fields = {tuple(key.split(".", 1)): counts for key, counts in self.fields.items()}
@@ -57,11 +59,13 @@ class EvalLog(BaseModel):
     def report(self) -> Report:
         calls = [call for document in self.documents for call in document.result.calls]
         quotes = sum(document.evidence_quotes for document in self.documents)
+        gold = sum(document.gold_records for document in self.documents)
         return Report(
             [document.score() for document in self.documents],
             schema_valid_rate=sum(c.outcome != "failed" for c in calls) / len(calls) if calls else 1.0,
             grounded_rate=sum(c.outcome == "valid" for c in calls) / len(calls) if calls else 1.0,
             evidence_verified_rate=sum(d.evidence_verified for d in self.documents) / quotes if quotes else 1.0,
+            passage_recall=sum(d.gold_records_sent for d in self.documents) / gold if gold else 1.0,
         )
 
     def with_totals(self) -> EvalLog:

@@ -14,6 +14,7 @@ from eightk.errors import ExtractionFailed, ReplayMiss, TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
 from eightk.evals.dataset import GOLD_DIR, Sample, corpus_dir, load_dataset
 from eightk.evals.log import DocumentLog, EvalLog
+from eightk.evals.recall import passage_recall
 from eightk.evals.scorer import score_document
 from eightk.extract.llm import Dialect, ModelClient
 from eightk.extract.pipeline import extract_filing
@@ -93,6 +94,7 @@ def score_result(sample: Sample, result: ExtractionResult) -> DocumentLog:
     """A document's result with its scores, and its evidence quotes looked up again in the filing text."""
     score = score_document(sample.id, sample.gold, result.extraction)
     quotes = [e.quote for record in result.extraction.records() for e in record.evidence]
+    sent, gold_records = passage_recall(sample.gold, ((c.kind, c.start, c.end) for c in result.calls))
     return DocumentLog(
         id=sample.id,
         result=result,
@@ -101,6 +103,8 @@ def score_result(sample: Sample, result: ExtractionResult) -> DocumentLog:
         pairs=score.pairs,
         evidence_quotes=len(quotes),
         evidence_verified=sum(1 for quote in quotes if locate(quote, sample.filing.text) is not None),
+        gold_records=gold_records,
+        gold_records_sent=sent,
     )
 
 

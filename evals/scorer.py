@@ -144,6 +144,7 @@ class Report:
     schema_valid_rate: float = 1.0  # calls whose answer parsed as the schema (possibly after re-asks)
     grounded_rate: float = 1.0  # calls whose every value was found in the source, without dropping any
     evidence_verified_rate: float = 1.0  # evidence quotes found again in the filing text
+    passage_recall: float = 1.0  # gold records whose evidence was in a passage sent for their kind
 
     def field_counts(self) -> dict[tuple[RecordType, str], Counts]:
         totals: dict[tuple[RecordType, str], Counts] = {}
@@ -190,6 +191,7 @@ class Report:
             "schema_valid_rate": self.schema_valid_rate,
             "grounded_rate": self.grounded_rate,
             "evidence_verified_rate": self.evidence_verified_rate,
+            "passage_recall": self.passage_recall,
             "records": {k: v.as_dict() for k, v in self.record_counts().items()},
             "types": {k: v.as_dict() for k, v in self.type_counts().items()},
             "fields": {f"{t}.{n}": c.as_dict() for (t, n), c in sorted(self.field_counts().items())},

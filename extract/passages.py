@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from eightk.extract.sections import Section
 from eightk.schemas import RecordKind
 from eightk.text.fold import fold, sentences
 
@@ -25,6 +26,8 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+Span = tuple[int, int]
+_HEADER_START = re.compile(r"\s*items?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,27 +73,44 @@ def _fit(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int,
         yield start, end
 
 
-def score(passage_text: str, kind: RecordKind) -> int:
-    """How many kinds of signal the passage's non-boilerplate sentences carry; 0 without a core signal."""
+def score(passage_text: str, kind: RecordKind, *, core: bool = True) -> int:
+    """How many kinds of signal the passage's non-boilerplate sentences carry; 0 without a core signal
+    (unless `core` is False: inside an item of the kind, the item itself says what the text is about)."""
     if _BOILERPLATE.search(passage_text[:200]):
         return 0
     parts = [passage_text[span.start : span.end] for span in sentences(passage_text)]
     substance = " ".join(part for part in parts if not _BOILERPLATE.search(part))
     hits = [bool(pattern.search(substance)) for pattern in kind.signals]
-    return sum(hits) if any(hits[: kind.core_signals]) else 0
+    return sum(hits) if any(hits[: kind.core_signals]) or not core else 0
 
 
 def find_passages(
-    text: str, kinds: tuple[RecordKind, ...], *, max_chars: int = 1600, max_per_kind: int = 3
+    text: str,
+    kinds: tuple[RecordKind, ...],
+    sections: list[Section],
+    *,
+    max_chars: int = 1600,
+    max_per_kind: int = 3,
 ) -> list[Passage]:
-    """The best-scoring paragraphs for each kind, near-duplicates removed, in document order."""
-    spans = list(paragraphs(text, max_chars))
+    """For each kind: its items' text first, then the best press-release paragraphs, in document order.
+
+    An item is where a filing states the event (Item 5.02 for officer changes, 1.01/2.01 for deals), so an
+    item of the kind is read from its start, paragraph by paragraph, rather than picked over by keywords:
+    the event sentence that carries no keyword ("will assume the position of chairman") is still sent. A
+    press release is scored like any other text, and one that repeats the item is not read again.
+    """
     chosen: list[Passage] = []
     for kind in kinds:
-        scored = [Passage(kind.name, s, e, score(text[s:e], kind)) for s, e in spans]
+        items, exhibits = _regions(text, sections, kind)
+        from_items = [p for start, end in items for p in _chunks(text, start, end, kind, max_chars)]
+        scored = [
+            Passage(kind.name, s, e, score(text[s:e], kind))
+            for start, end in exhibits
+            for s, e in _units(text, start, end, max_chars)
+        ]
         ranked = sorted((p for p in scored if p.score >= _MINIMUM_SCORE), key=lambda p: (-p.score, p.start))
         kept: list[Passage] = []
-        for passage in ranked:
+        for passage in [*from_items, *ranked]:
             twin = next((k for k in kept if _near_duplicate(passage.text(text), k.text(text))), None)
             if twin is not None:
                 # The same news twice (8-K body, then press release): read the body's, which comes first.
@@ -100,6 +120,60 @@ def find_passages(
                 kept.append(passage)
         chosen.extend(kept)
     return sorted(chosen, key=lambda p: (p.start, p.kind or ""))
+
+
+def _regions(text: str, sections: list[Section], kind: RecordKind) -> tuple[list[Span], list[Span]]:
+    """(the kind's items; the rest worth scoring: the text before the first item,
+    where filings without headers put the event, and the press releases). Without item headers, all of it
+    is scored."""
+    if not any(section.kind == "item" for section in sections):
+        return [], [(0, len(text))]
+    items = [(s.start, s.end) for s in sections if s.kind == "item" and kind.items & {s.label, *s.combined}]
+    scored = [
+        (s.start, s.end)
+        for s in sections
+        if s.kind == "cover" or (s.kind == "exhibit" and (not s.label or s.label.startswith("99")))
+    ]
+    return items, scored
+
+
+def _substantive(text: str, start: int, end: int) -> bool:
+    """A sentence of some length that is not a header: a header alone (an item repeated in a table of
+    contents) carries the item's keywords but says nothing."""
+    for span in sentences(text, start, end):
+        sentence = text[span.start : span.end]
+        if _HEADER_START.match(sentence):  # the header's line; what follows it on later lines counts
+            sentence = sentence.partition("\n")[2]
+        if len(sentence.split()) >= 6:
+            return True
+    return False
+
+
+def _units(text: str, start: int, end: int, max_chars: int) -> Iterator[Span]:
+    """Paragraphs of text[start:end]; a short one is joined to the next unless it is boilerplate, which
+    stands alone so that it cannot silence the paragraph it would have been joined to."""
+    position = start
+    for match in [*_PARAGRAPH_BREAK.finditer(text, start, end), None]:
+        stop = match.start() if match else end
+        short = stop - position < _MIN_PARAGRAPH_CHARS
+        if match and short and not _BOILERPLATE.search(text, position, stop):
+            continue
+        yield from _fit(text, position, stop, max_chars)
+        position = match.end() if match else end
+
+
+def _chunks(text: str, start: int, end: int, kind: RecordKind, max_chars: int) -> Iterator[Passage]:
+    """An item's paragraphs that carry any signal of the kind, in order, joined while they fit."""
+    chunk: Span | None = None
+    for s, e in _units(text, start, end, max_chars):
+        relevant = score(text[s:e], kind, core=False) > 0 and _substantive(text, s, e)
+        if chunk is not None and (not relevant or e - chunk[0] > max_chars):
+            yield Passage(kind.name, *chunk, score=score(text[chunk[0] : chunk[1]], kind, core=False))
+            chunk = None
+        if relevant:
+            chunk = (chunk[0], e) if chunk is not None else (s, e)
+    if chunk is not None:
+        yield Passage(kind.name, *chunk, score=score(text[chunk[0] : chunk[1]], kind, core=False))
 
 
 def windows(text: str, *, max_chars: int) -> list[Passage]:

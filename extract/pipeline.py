@@ -81,7 +81,8 @@ def _fill(trace: CallTrace, stats: CallStats, *, outcome: str) -> None:
 async def extract_filing(filing: Filing, version: PromptVersion, client: ModelClient) -> ExtractionResult:
     """Run one prompt version over one filing with one model."""
     started = time.perf_counter()
-    calls = plan_calls(filing.text, version, client.context_tokens)
+    sections = split_sections(filing.text)
+    calls = plan_calls(filing.text, version, client.context_tokens, sections)
     completion = COMPLETION_TOKENS[version.strategy]
     gathered = await asyncio.gather(*(_run_call(client, call, filing, completion) for call in calls),
                                     return_exceptions=True)  # fmt: skip
@@ -115,7 +116,7 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
         form_type=cover.form_type(filing.text),
         filing_date=cover.filing_date(filing.text),
         report_date=cover.report_date(filing.text),
-        items=reported_items(split_sections(filing.text), filing.text),
+        items=reported_items(sections, filing.text),
         **merged,
     )
     return ExtractionResult(

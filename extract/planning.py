@@ -10,6 +10,7 @@ from functools import cache
 
 from eightk.errors import ConfigError
 from eightk.extract.passages import Passage, find_passages, windows
+from eightk.extract.sections import Section, split_sections
 from eightk.prompts import PromptVersion
 from eightk.schemas import RecordKind, ResponseModel, kind_named, whole_filing_model
 
@@ -50,14 +51,17 @@ def _passage_chars(version: PromptVersion, context_tokens: int) -> int:
     return budget * CHARS_PER_TOKEN
 
 
-def plan_calls(text: str, version: PromptVersion, context_tokens: int) -> list[PlannedCall]:
+def plan_calls(
+    text: str, version: PromptVersion, context_tokens: int, sections: list[Section] | None = None
+) -> list[PlannedCall]:
     """The calls a prompt version makes for a filing, each sized to fit the model's context window."""
     max_chars = _passage_chars(version, context_tokens)
     kinds = kinds_read(version)
     if version.strategy == "whole_filing":
         passages = windows(text, max_chars=max_chars)
     else:
-        passages = find_passages(text, kinds, max_chars=max_chars, max_per_kind=version.passages_per_kind)
+        sections = split_sections(text) if sections is None else sections
+        passages = find_passages(text, kinds, sections, max_chars=max_chars, max_per_kind=version.passages_per_kind)
     calls = []
     for passage in passages:
         kind = kind_named(passage.kind) if passage.kind is not None else None

@@ -43,6 +43,7 @@ class Section:
     title: str
     start: int
     end: int
+    combined: tuple[str, ...] = ()
 
     def text(self, filing_text: str) -> str:
         return filing_text[self.start : self.end]

@@ -117,6 +117,8 @@ APPOINTMENT = register(
             )
         ),
         core_signals=3,
+        # Departure, election and appointment of directors and officers, other events; before 2004: 5 and 6.
+        items=frozenset({"5.02", "7.01", "8.01", "5", "6"}),
         same_event=_same_appointment,
         similarity=_similarity,
         max_per_window=2,

@@ -175,7 +175,9 @@ DEAL = register(
         signals=tuple(
             re.compile(p, re.IGNORECASE)
             for p in (
-                r"\b(license|licensing|collaboration|merger|purchase|credit|loan|supply|lease|option)\s+agreements?",
+                r"\b(license|licensing|collaboration|merger|purchase|credit|loan|supply|lease|option)\s+agreements?"
+                r"|\bcommitment letter\b|\bindenture\b"
+                r"|\b(senior|convertible|subordinated)\s+(\w+\s+)?(notes|debentures)\b",
                 r"\bagreement and plan of (merger|reorganization)\b|\bdefinitive agreement\b",
                 r"\b(acquire[sd]?|acquisition|merger|merge|divest\w*|sale of)\b",
                 r"\blicens(e|ed|es|ing)\b|\bcollaborat\w*|\balliance\b",
@@ -188,6 +190,9 @@ DEAL = register(
             )
         ),
         core_signals=4,
+        # Entry into / termination of an agreement, acquisitions and dispositions, financial obligations,
+        # unregistered equity sales, change in control, other events; before 2004: items 1, 2 and 5.
+        items=frozenset({"1.01", "1.02", "2.01", "2.03", "3.02", "5.01", "7.01", "8.01", "1", "2", "5"}),
         same_event=_same_deal,
         similarity=_similarity,
         merge_keys={"parties": lambda party: normalize.company_name(party["name"])},

@@ -67,6 +67,7 @@ class RecordKind:
     container: type[ResponseModel]  # one passage call's answer: {field: [candidate, ...]}
     signals: tuple[re.Pattern[str], ...]  # the language of a passage that reports this kind of event
     core_signals: int  # the first this-many signals are the event itself: a passage needs one of them
+    items: frozenset[str]  # the 8-K items that report this kind of event (both numberings), read first
     same_event: Callable[[Any, Any], bool]  # two records (from two passages) are one event: merge them
     similarity: Callable[[Any, Any], float]  # how likely a gold and a predicted record are one event; 0: never
     scored_fields: tuple[ScoredField, ...]

@@ -11,11 +11,11 @@ import pytest
 from eightk.evals.baseline import load_baseline, summarize
 from eightk.evals.dataset import load_dataset
 from eightk.evals.runner import replay_client, run_prompt
-from eightk.extract.server import DEFAULT_GGUF_FILE
+from eightk.extract.server import EMBEDDED_MODEL
 
 pytestmark = pytest.mark.block_network  # pytest-recording: any real connection attempt fails the test
 
-MODEL = DEFAULT_GGUF_FILE.rsplit("/", 1)[1].removesuffix(".gguf")
+MODEL = EMBEDDED_MODEL
 PROMPTS = ["v1", "v2"]
 SAMPLES = load_dataset()
 BASELINE = load_baseline()

@@ -87,6 +87,7 @@ AUDITOR_CHANGE = RecordKind(
         for p in (r"\b(dismiss\w*|engag\w*|appoint\w*)\b", r"independent registered public accounting firm", r"audit")
     ),
     core_signals=1,
+    items=frozenset({"4.01", "4"}),
     same_event=_same_change,
     similarity=lambda gold, predicted: float(_same_change(gold, predicted)),
     scored_fields=(
