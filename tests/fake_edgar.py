@@ -145,11 +145,12 @@ def _columns(filings: list[Filing]) -> dict[str, list[str]]:
 
 @dataclass
 class Fault:
-    """What to do instead of answering: a status (with headers), or a pause before the real answer."""
+    """What to do instead of answering: a status (with headers), another body, or a pause before the answer."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    body: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class FakeEdgar:
         self.faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)  # quick shutdown
 
     @property
     def url(self) -> str:
@@ -262,9 +263,9 @@ class FakeEdgar:
                     fault = queued.pop(0) if queued else Fault()
                 if fault.delay_s:
                     time.sleep(fault.delay_s)
-                if fault.status != 200:
+                if fault.status != 200 or fault.body is not None:
                     message = f"<html><body>{html.escape(str(fault.status))}</body></html>".encode()
-                    self._send(fault.status, message, "text/html", fault.headers)
+                    self._send(fault.status, fault.body or message, "text/html", fault.headers)
                     return
                 status, body, content_type = fake.answer(url.path, urllib.parse.parse_qs(url.query))
                 self._send(status, body, content_type, {})
