@@ -25,6 +25,10 @@ class ServerError(EightkError):
     """The embedded model server could not be started; the message carries the end of its log."""
 
 
+class EdgarError(EightkError):
+    """EDGAR could not be reached, refused us, or kept failing after the retries."""
+
+
 class ReplayMiss(EightkError):
     """A request that no cassette holds: the code or prompt changed since recording."""
 
@@ -59,6 +63,7 @@ class ExtractionFailed(ModelError):
 
 __all__ = [
     "ConfigError",
+    "EdgarError",
     "EightkError",
     "ExtractionFailed",
     "InputError",

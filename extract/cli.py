@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -54,7 +55,10 @@ def sample_path(name: str) -> Path:
 
 
 def extract_command(
-    files: Annotated[list[str] | None, typer.Argument(help="Filings: files, folders or globs.")] = None,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(help="Filings: files, folders, globs, EDGAR accession numbers or EDGAR archive URLs."),
+    ] = None,
     sample: Annotated[str | None, typer.Option(help="Run on a bundled sample: genentech or millennium.")] = None,
     prompt: PromptOption = "v2",
     model: ModelOption = None,
@@ -70,16 +74,34 @@ def extract_command(
     full: Annotated[
         bool, typer.Option(help="Print the whole result with provenance, not only the extraction.")
     ] = False,
+    cik: Annotated[
+        str | None, typer.Option(help="Fetch this company's 8-Ks from EDGAR (with --since, --items).")
+    ] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="With --cik: filed on or after this date.")
+    ] = None,
+    items: Annotated[
+        list[str] | None, typer.Option("--items", help="With --cik: only 8-Ks reporting these items, e.g. 5.02.")
+    ] = None,
 ) -> None:
     """Extract deals and appointments. One file prints its JSON; several (or --out) run a resumable batch."""
     from eightk.extract.batch import errors_path, expand_sources, extract_many
     from eightk.extract.config import make_client
+    from eightk.extract.edgar import fetch_filings, is_edgar_spec
     from eightk.extract.pipeline import aextract
 
     with friendly_errors():
-        sources = [sample_path(sample)] if sample else expand_sources(files or [])
+        local = [f for f in files or [] if not is_edgar_spec(f)]
+        sources = [sample_path(sample)] if sample else expand_sources(local)
+        remote = [f for f in files or [] if is_edgar_spec(f)]
+        if remote or cik:
+            for fetched in fetch_filings(remote, cik=cik, since=since.date() if since else None, items=items):
+                if fetched.error is not None:
+                    err_console.print(f"[bold red]error:[/] {fetched.error}", highlight=False, soft_wrap=True)
+                else:
+                    sources.append(fetched.path)
         if not sources:
-            raise ConfigError("no input files (give FILES or --sample genentech)")
+            raise ConfigError("no input files (give FILES, an EDGAR accession, --cik or --sample genentech)")
         client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm,
                              reasks=reasks)  # fmt: skip
 

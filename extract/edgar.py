@@ -44,7 +44,7 @@ from typing import Any
 import httpx2 as httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
 
-from eightk.errors import ConfigError, EightkError, InputError
+from eightk.errors import ConfigError, EdgarError, EightkError, InputError
 from eightk.extract.llm import RETRY_STATUSES, RetryPolicy, retry_after_seconds
 
 DEFAULT_WWW_URL = "https://www.sec.gov"
@@ -62,10 +62,6 @@ _CONTACT = re.compile(r"\S+@\S+\.\w+")
 _ITEM = re.compile(r"(?:item\s*)?(\d{1,2})(?:\.(\d{1,2}))?", re.IGNORECASE)
 _HEADER_CIK = re.compile(rb"CENTRAL INDEX KEY:\s*(\d+)")
 _SUBMISSION_MARKERS = (b"<SEC-DOCUMENT>", b"<SEC-HEADER>", b"<DOCUMENT>", b"<IMS-DOCUMENT>")
-
-
-class EdgarError(EightkError):
-    """EDGAR could not be reached, refused us, or kept failing after the retries."""
 
 
 class TokenBucket:

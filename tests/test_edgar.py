@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from fake_edgar import CORPUS, FakeEdgar, Fault
 
-from eightk.errors import ConfigError, InputError
+from eightk.errors import ConfigError, EdgarError, InputError
 from eightk.extract.edgar import (
     SEC_RATE,
-    EdgarError,
     EdgarSettings,
     FetchedFiling,
     TokenBucket,
@@ -363,3 +362,31 @@ def test_items_and_dates_need_a_company() -> None:
     with pytest.raises(ConfigError, match="give --cik too"):
         fetch_filings([SELF_FILED], since=date(2020, 1, 1))
     assert fetch_filings([]) == []  # nothing asked, nothing configured needed
+
+
+# --- the command line ----------------------------------------------------------------------------------------
+
+
+@needs_corpus
+def test_eightk_extract_takes_an_accession_number_and_reads_the_fetched_submission(
+    fake: FakeEdgar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakeserver import FakeOpenAI, answer
+    from typer.testing import CliRunner
+
+    from eightk.cli import app
+
+    monkeypatch.setenv("EIGHTK_SEC_USER_AGENT", UA)
+    monkeypatch.setenv("EIGHTK_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("EIGHTK_EDGAR_URL", "EIGHTK_EDGAR_DATA_URL"):
+        monkeypatch.setenv(name, fake.url)
+    monkeypatch.setenv("EIGHTK_EDGAR_SEARCH_URL", f"{fake.url}/LATEST")
+    appointment = "0001002517-18-000011"  # Nuance, self-filed: a director appointed under Item 5.02
+    with FakeOpenAI([answer({"appointments": []})]) as model:
+        outcome = CliRunner().invoke(
+            app, ["extract", appointment, "--base-url", model.url, "--model", "fake", "--dialect", "json_schema"]
+        )
+    assert outcome.exit_code == 0, outcome.output
+    assert '"5.02"' in outcome.stdout
+    assert [seen.path for seen in fake.log] == [txt_path(appointment, NUANCE)]
+    assert any("Vaswani" in str(request["messages"]) for request in model.requests)
