@@ -96,10 +96,10 @@ def extract_command(
         remote = [f for f in files or [] if is_edgar_spec(f)]
         if remote or cik:
             for fetched in fetch_filings(remote, cik=cik, since=since.date() if since else None, items=items):
-                if fetched.error is not None:
-                    err_console.print(f"[bold red]error:[/] {fetched.error}", highlight=False, soft_wrap=True)
-                else:
+                if fetched.path is not None:
                     sources.append(fetched.path)
+                else:
+                    err_console.print(f"[bold red]error:[/] {fetched.error}", highlight=False, soft_wrap=True)
         if not sources:
             raise ConfigError("no input files (give FILES, an EDGAR accession, --cik or --sample genentech)")
         client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm,
