@@ -38,7 +38,7 @@ def timings(log: str) -> dict[str, float]:
 
 
 async def main(count: int) -> None:
-    samples = load_dataset()
+    samples = load_dataset(sources=["corpus"])
     random.Random(0).shuffle(samples)
     samples = samples[:count]
     started = time.perf_counter()

@@ -234,7 +234,7 @@ def run_peer(model: Any, meter: Meter, shots: list[Any], sample: Sample) -> Peer
 
 def select(pattern: str, limit: int) -> list[Sample]:
     """The first `limit` filings in benchmarks.embedded's fixed shuffled order, so its timings overlap."""
-    samples = load_dataset(pattern=pattern)
+    samples = load_dataset(pattern=pattern, sources=["corpus"])
     random.Random(0).shuffle(samples)
     return samples[:limit]
 

@@ -109,7 +109,7 @@ def row(name: str, prompt: list[int], completion: list[int], calls: float, score
 
 
 def main(record: bool) -> None:
-    samples = load_dataset()
+    samples = load_dataset(sources=["corpus"])  # the naive run is recorded for the corpus
     naive = asyncio.run(naive_run(samples, record))
     naive_scores = score_all((s.id, s.gold, naive.extractions[s.id]) for s in samples)
     answered = len(naive.prompt_tokens)

@@ -18,6 +18,11 @@ from eightk.evals.runner import run_eval_sync
 console = Console()
 DEFAULT_LOG_DIR = Path("logs")
 LogDirOption = Annotated[Path, typer.Option(help="Write one eval log (JSON) per prompt version here.")]
+DataOption = Annotated[
+    str | None, typer.Option(help="Folder with the bundled set's filings (default ../shared or EIGHTK_DATA).")
+]
+CorpusOption = Annotated[str | None, typer.Option(help="Your own folder of filings (with --gold).")]
+GoldOption = Annotated[str | None, typer.Option(help="Your own folder of gold files, one per filing (with --corpus).")]
 
 
 def _fmt(value: float) -> str:
@@ -53,9 +58,9 @@ def eval_command(
     docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
     record: Annotated[bool, typer.Option(help="Call the model and re-record every cassette.")] = False,
     record_missing: Annotated[bool, typer.Option(help="Call the model only for documents without a cassette.")] = False,
-    corpus: Annotated[
-        str | None, typer.Option(help="Corpus folder (default ../shared/corpus or EIGHTK_CORPUS).")
-    ] = None,
+    data: DataOption = None,
+    corpus: CorpusOption = None,
+    gold: GoldOption = None,
     update_baseline: Annotated[bool, typer.Option(help="Write these scores to evals/baseline.json.")] = False,
     check_baseline: Annotated[bool, typer.Option(help="Exit 1 if a score fell below the baseline.")] = False,
     log_dir: LogDirOption = DEFAULT_LOG_DIR,
@@ -65,7 +70,9 @@ def eval_command(
 
     with friendly_errors():
         mode = "all" if record else "missing" if record_missing else "none"
-        runs = run_eval_sync(prompt or ["v1", "v2"], model=model, pattern=docs, record=mode, corpus=corpus)
+        runs = run_eval_sync(
+            prompt or ["v1", "v2"], model=model, pattern=docs, record=mode, data=data, corpus=corpus, gold=gold
+        )
         for run in runs.values():
             print_run(run)
             console.print(f"log: {run.write(log_dir)}")
@@ -94,7 +101,9 @@ def compare_command(
     b: Annotated[str, typer.Argument(help="Candidate: a prompt version, or an eval log (.json).")],
     model: Annotated[str | None, typer.Option("--model", "-m")] = None,
     docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
-    corpus: Annotated[str | None, typer.Option()] = None,
+    data: DataOption = None,
+    corpus: CorpusOption = None,
+    gold: GoldOption = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the comparison as Markdown here.")] = None,
     html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
 ) -> None:
@@ -102,7 +111,7 @@ def compare_command(
     from eightk.extract.cli import friendly_errors
 
     with friendly_errors():
-        comparison = compare(*_runs(a, b, model=model, pattern=docs, corpus=corpus))
+        comparison = compare(*_runs(a, b, model=model, pattern=docs, data=data, corpus=corpus, gold=gold))
         for title, rows in (("record type", comparison.type_rows), ("field", comparison.field_rows),
                             ("document", comparison.document_rows)):  # fmt: skip
             table = Table(title=f"F1 by {title}")
@@ -122,5 +131,5 @@ def compare_command(
             console.print(f"markdown: {markdown}")
         if html:
             html.parent.mkdir(parents=True, exist_ok=True)
-            html.write_text(to_html(comparison, load_dataset(corpus, docs)), encoding="utf-8")
+            html.write_text(to_html(comparison, load_dataset(data, docs, corpus=corpus, gold=gold)), encoding="utf-8")
             console.print(f"html: {html}")

@@ -1,12 +1,16 @@
-"""The eval set: each corpus filing paired with its gold extraction.
+"""The eval set: filings paired with their gold extraction, from one or more sources.
 
-Filings are read from the corpus folder (never copied into the project); gold lives in `evals/gold/`.
+A source is a folder of filings and a folder of gold files, one gold file per filing (same stem); a gold
+file names its filing, so a folder may hold more filings than have gold. The bundled set has two sources,
+read from the shared data folder beside the project (never copied into it): `corpus` (plain-text 8-Ks) and
+`edgar-crawler-8k` (EDGAR HTML). A user's own set is one source: `--corpus DIR --gold DIR`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,14 +21,35 @@ from eightk.schemas import FilingExtraction, GroundingContext
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
+FILING_SUFFIXES = (".txt", ".htm", ".html")
 
 
-def corpus_dir(override: str | Path | None = None) -> Path:
-    """`override`, else $EIGHTK_CORPUS, else the shared corpus beside the project checkout."""
-    chosen = Path(override or os.environ.get("EIGHTK_CORPUS") or PROJECT_ROOT.parent / "shared" / "corpus")
+@dataclass(frozen=True)
+class Source:
+    name: str
+    filings: Path
+    gold: Path
+
+
+def data_dir(override: str | Path | None = None) -> Path:
+    """`override`, else $EIGHTK_DATA, else the shared folder beside the project checkout."""
+    chosen = Path(override or os.environ.get("EIGHTK_DATA") or PROJECT_ROOT.parent / "shared")
     if not chosen.is_dir():
-        raise ConfigError(f"corpus folder {chosen} not found; pass --corpus or set EIGHTK_CORPUS")
+        raise ConfigError(f"data folder {chosen} not found; pass --data or set EIGHTK_DATA")
     return chosen
+
+
+def bundled_sources(data: str | Path | None = None) -> list[Source]:
+    root = data_dir(data)
+    return [
+        Source("corpus", root / "corpus", GOLD_DIR / "corpus"),
+        Source("edgar-crawler-8k", root / "edgar-crawler-8k" / "filings", GOLD_DIR / "edgar-crawler-8k"),
+    ]
+
+
+def corpus_dir(data: str | Path | None = None) -> Path:
+    """The folder of the plain-text corpus filings."""
+    return bundled_sources(data)[0].filings
 
 
 @dataclass(frozen=True)
@@ -34,6 +59,7 @@ class Sample:
     id: str
     path: Path
     gold_path: Path
+    source: str = "corpus"
 
     @cached_property
     def filing(self) -> Filing:
@@ -51,15 +77,33 @@ def load_gold(path: Path, source: str) -> FilingExtraction:
     )
 
 
-def load_dataset(corpus: str | Path | None = None, pattern: str = "*", gold_dir: Path = GOLD_DIR) -> list[Sample]:
-    """Every corpus filing matching `pattern` (a glob on the id); a filing without gold is an error."""
-    folder = corpus_dir(corpus)
+def load_dataset(
+    data: str | Path | None = None,
+    pattern: str = "*",
+    *,
+    sources: Sequence[str] | None = None,
+    corpus: str | Path | None = None,
+    gold: str | Path | None = None,
+) -> list[Sample]:
+    """Every gold file whose id matches `pattern`, with its filing: from the bundled sources (all, or those
+    named), or from a user's own `corpus` and `gold` folders. A gold file without its filing is an error."""
+    if (corpus is None) != (gold is None):
+        raise ConfigError("give both --corpus (the filings) and --gold (their gold files), or neither")
+    chosen = (
+        [Source("own", Path(corpus), Path(gold))]
+        if corpus is not None and gold is not None
+        else [s for s in bundled_sources(data) if sources is None or s.name in sources]
+    )
     samples = []
-    for path in sorted(folder.glob("*.txt")):
-        if path.name == "MANIFEST.tsv" or not fnmatch.fnmatch(path.stem, pattern):
-            continue
-        gold_path = gold_dir / f"{path.stem}.json"
-        if not gold_path.is_file():
-            raise ConfigError(f"no gold for {path.name}: expected {gold_path}")
-        samples.append(Sample(id=path.stem, path=path, gold_path=gold_path))
+    for source in chosen:
+        if not source.gold.is_dir():
+            raise ConfigError(f"gold folder {source.gold} not found")
+        for gold_path in sorted(source.gold.glob("*.json")):
+            if not fnmatch.fnmatch(gold_path.stem, pattern):
+                continue
+            path = next((source.filings / f"{gold_path.stem}{s}" for s in FILING_SUFFIXES
+                         if (source.filings / f"{gold_path.stem}{s}").is_file()), None)  # fmt: skip
+            if path is None:
+                raise ConfigError(f"no filing for gold {gold_path.name} in {source.filings}")
+            samples.append(Sample(id=gold_path.stem, path=path, gold_path=gold_path, source=source.name))
     return samples

@@ -12,7 +12,7 @@ from typing import Literal
 
 from eightk.errors import ExtractionFailed, ReplayMiss, TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
-from eightk.evals.dataset import GOLD_DIR, Sample, corpus_dir, load_dataset
+from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.log import DocumentLog, EvalLog
 from eightk.evals.recall import passage_recall
 from eightk.evals.scorer import score_document
@@ -114,15 +114,19 @@ async def run_eval(
     model: str | None = None,
     pattern: str = "*",
     record: RecordMode = "none",
+    data: str | None = None,
     corpus: str | None = None,
+    gold: str | None = None,
     client: ModelClient | None = None,
 ) -> dict[str, EvalLog]:
     """Every prompt version over the matching documents; replayed unless `record`."""
     from eightk.extract.config import make_client
     from eightk.extract.server import default_model_path
 
-    samples = load_dataset(corpus, pattern)
-    dataset = f"{corpus_dir(corpus)} ({pattern}), gold {GOLD_DIR}"
+    samples = load_dataset(data, pattern, corpus=corpus, gold=gold)
+    dataset = f"{len(samples)} documents matching {pattern!r} from " + ", ".join(
+        sorted({f"{s.source} ({s.path.parent}, gold {s.gold_path.parent})" for s in samples})
+    )
     if client is None:
         client = make_client(model) if record != "none" else replay_client(model or default_model_path().stem)
     try:
