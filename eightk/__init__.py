@@ -18,6 +18,7 @@ from eightk.errors import (
 from eightk.extract.batch import BatchSummary, extract_many
 from eightk.extract.llm import ModelClient
 from eightk.extract.pipeline import aextract, extract
+from eightk.extract.reader import Filing, read_filing
 from eightk.extract.results import ExtractionResult
 from eightk.schemas import Appointment, Deal, Evidence, FilingExtraction, Money, Party
 
@@ -30,6 +31,7 @@ __all__ = [
     "Evidence",
     "ExtractionFailed",
     "ExtractionResult",
+    "Filing",
     "FilingExtraction",
     "InputError",
     "ModelClient",
@@ -43,4 +45,5 @@ __all__ = [
     "aextract",
     "extract",
     "extract_many",
+    "read_filing",
 ]

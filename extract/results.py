@@ -33,7 +33,11 @@ class CallTrace(BaseModel):
 
 
 class ExtractionResult(BaseModel):
-    """A filing's extraction and its provenance: which model and prompt, what it cost, what went wrong."""
+    """A filing's extraction and its provenance: which model and prompt, what it cost, what went wrong.
+
+    Every evidence offset refers to the filing's normalized text, `read_filing(source).text`, whose sha256 is
+    `content_hash`: the same text whatever the input was (HTML, an EDGAR submission, UTF-16).
+    """
 
     document: str
     content_hash: str

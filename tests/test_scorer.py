@@ -97,3 +97,11 @@ def test_negative_document_predicted_empty_is_perfect_and_micro_macro_aggregate(
     assert report.micro.recall == 0.0
     assert report.document_macro_f1 == 0.5
     assert set(report.as_dict()) >= {"micro", "macro_f1", "fields", "documents", "types", "records"}
+
+
+def test_a_board_seat_is_one_title_however_it_is_worded() -> None:
+    from eightk.text.names import title
+
+    seats = ["director", "Director", "member of the Board", "member of the Company's Board of Directors", "Board member"]
+    assert {title(seat) for seat in seats} == {"director"}
+    assert title("Chairman of the Board") != "director" and title("Director of Finance") != "director"

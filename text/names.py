@@ -35,6 +35,10 @@ _TITLE_WORDS = {
     "chairperson": "chair",
     "co": "co",
 }
+_BOARD_SEAT = re.compile(
+    r"^(an? )?(member of (the |its |our )?(companys )?board( of directors)?|board member|(the )?board of directors"
+    r"|directors?)$"
+)
 _TITLE_FILLER = re.compile(r"\b(of the (company|board|firm|registrant)|the company's|the)\b")
 
 
@@ -55,6 +59,8 @@ def person_name(text: str) -> str:
 
 def title(text: str) -> str:
     expanded = " ".join(_TITLE_WORDS.get(word, word) for word in words(text.replace("-", " ")))
+    if _BOARD_SEAT.match(expanded):  # "member of the Board of Directors" is the seat gold calls "director"
+        return "director"
     return " ".join(_TITLE_FILLER.sub(" ", expanded).split())
 
 
