@@ -25,9 +25,10 @@ _MONTH = (
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d{2}"
 # "August 19, 2010", "AUGUST 19,2010", "Aug. 19 2010", "19 August 2010", "08/19/2010", "8-19-10".
+# Any spacing, a line break included: cover pages wrap "November 20,\n2008" and write "August&nbsp;19".
 _DATE = re.compile(
-    rf"\b(?P<month>{_MONTH})\.?[ \t]*(?P<day>{_DAY})[ \t]*,?[ \t]*(?P<year>{_YEAR})\b"
-    rf"|\b(?P<day2>{_DAY})[ \t]+(?P<month2>{_MONTH})\.?,?[ \t]+(?P<year2>{_YEAR})\b"
+    rf"\b(?P<month>{_MONTH})\.?\s*(?P<day>{_DAY})\s*,?\s*(?P<year>{_YEAR})\b"
+    rf"|\b(?P<day2>{_DAY})\s+(?P<month2>{_MONTH})\.?,?\s+(?P<year2>{_YEAR})\b"
     r"|\b(?P<month3>\d{1,2})[/-](?P<day3>\d{1,2})[/-](?P<year3>(?:19|20)?\d{2})\b",
     re.IGNORECASE,
 )
@@ -59,6 +60,7 @@ _NAME_TAIL = re.compile(
     re.IGNORECASE,
 )
 _NAME_HEAD_OPEN = re.compile(r"(?:,|&|\band|\bof|\bthe)\s*$", re.IGNORECASE)
+_CAPITALISED = re.compile(r"^(?:(?:[A-Z][\w.,'&-]*|&|of|and|the)\s*)+$")
 _PIECE_BREAK = re.compile(r" \| |[-_=*]{3,}")
 _MAX_NAME = 120  # a registrant's name; anything longer is a run of cover text, not a name
 
@@ -188,9 +190,18 @@ def company(text: str, header: FilingHeader | None = None) -> str | None:
         return None
     name = _last_cell(lines[-1])
     above = lines[-2].strip() if len(lines) >= 2 else ""
-    if _could_continue(above) and (_NAME_TAIL.match(name) or _NAME_HEAD_OPEN.search(above)):
+    if _could_continue(above) and _split_name(above, name):
         name = f"{_last_cell(above)} {name}"
     return _name(name)
+
+
+def _split_name(above: str, name: str) -> bool:
+    """Whether two adjacent lines read as one name: the second cannot stand alone ("Corporation"), the
+    first cannot end one ("Acme &"), or both are set alike, in capitals or as a short run of capitalised
+    words ("HORIZON" over "FINANCIAL CORP.", "The Walt" over "Disney Company")."""
+    if _NAME_TAIL.match(name) or _NAME_HEAD_OPEN.search(above) or (above.isupper() and name.isupper()):
+        return True
+    return len(above.split()) <= 3 and _CAPITALISED.match(above) is not None and _CAPITALISED.match(name) is not None
 
 
 def _could_continue(line: str) -> bool:
