@@ -222,7 +222,7 @@ def _unwrap(text: str) -> tuple[str, str, list[str]]:
                 skipped.append(doc_type)
                 continue
             readable = _html_to_text(content) if _HTML_HINT.search(content) else _SGML_PAGE.sub("", content)
-            parts.append(f"<DOCUMENT type={doc_type}>\n{readable}")
+            parts.append(f"<DOCUMENT type={doc_type}>\n" + readable.strip("\n"))
         return "\n\n".join(parts), "sgml", skipped
     if _HTML_HINT.search(text):
         return _html_to_text(text), "html", []
