@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from eightk.extract.reader import FilingHeader
@@ -143,28 +144,32 @@ def filing_date(text: str, header: FilingHeader | None = None) -> dt.date | None
     """EDGAR's filing date, else the signature date: the first date of the 8-K's signature block.
 
     The first, not the last: exhibits after the signature (letters, agreements, press releases) carry
-    "Date:" lines of their own. In the block, a "Date:"/"Dated:" line wins over a date that starts a
-    line next to the "By: /s/" line; any other date there is a footnote's or an exhibit letter's. A
-    filing without a recognisable signature block gets its first "Date:" line.
+    "Date:" lines of their own. In the block, a date counts on a "Date:"/"Dated:" line or at the start
+    of a line next to the "By: /s/" line; any other date there is a footnote's or an exhibit letter's.
+    A filing without a recognisable signature block gets its first "Date:" line.
     """
     if header and header.filed_as_of:
         return header.filed_as_of
     for signature in _SIGNATURE_START.finditer(text):
         block = text[signature.end() : signature.end() + _SIGNATURE_WINDOW]
-        for label in _SIGNED_DATE.finditer(block):
-            dated = find_dates(block[label.end() : label.end() + 40])
-            if dated and dated[0][0] == 0:
-                return dated[0][2]
-        for start, end, date in find_dates(block):
-            line_start = block.rfind("\n", 0, start) + 1
-            nearby = block[max(0, line_start - 160) : end + 160]
-            if not block[line_start:start].strip(" \t|") and _SIGNER.search(nearby):
-                return date
+        signed = [*_labelled_dates(block), *_dates_by_the_signer(block)]
+        if signed:
+            return min(signed)[1]
+    return next((date for _, date in _labelled_dates(text)), None)
+
+
+def _labelled_dates(text: str) -> Iterator[tuple[int, dt.date]]:
     for label in _SIGNED_DATE.finditer(text):
         dated = find_dates(text[label.end() : label.end() + 40])
         if dated and dated[0][0] == 0:
-            return dated[0][2]
-    return None
+            yield label.start(), dated[0][2]
+
+
+def _dates_by_the_signer(block: str) -> Iterator[tuple[int, dt.date]]:
+    for start, end, date in find_dates(block):
+        line_start = block.rfind("\n", 0, start) + 1
+        if not block[line_start:start].strip(" \t|") and _SIGNER.search(block[max(0, line_start - 160) : end + 160]):
+            yield start, date
 
 
 def company(text: str, header: FilingHeader | None = None) -> str | None:
