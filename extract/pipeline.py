@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from eightk.errors import ExtractionFailed, NoncompliantModelError
-from eightk.extract import cover
+from eightk.extract.cover import read_cover
 from eightk.extract.llm import CallStats, ModelClient
 from eightk.extract.merge import merge_records
 from eightk.extract.planning import COMPLETION_TOKENS, PlannedCall, kinds_read, plan_calls
@@ -111,12 +111,13 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
         for name, kept in records.items():
             found.setdefault(name, []).extend(kept)
     merged = {kind.field: merge_records(kind, found.get(kind.name, [])) for kind in kinds_read(version)}
+    facts = read_cover(filing.text, filing.header)
     extraction = FilingExtraction(
-        company=cover.company(filing.text),
-        form_type=cover.form_type(filing.text),
-        filing_date=cover.filing_date(filing.text),
-        report_date=cover.report_date(filing.text),
-        items=reported_items(sections, filing.text),
+        company=facts.company,
+        form_type=facts.form_type,
+        filing_date=facts.filing_date,
+        report_date=facts.report_date,
+        items=reported_items(sections, filing.text, filing.header),
         **merged,
     )
     return ExtractionResult(
@@ -130,6 +131,8 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
         latency_s=round(time.perf_counter() - started, 3),
         warnings=warnings,
         calls=traces,
+        cik=facts.cik,
+        accession_number=facts.accession_number,
     )
 
 

@@ -41,6 +41,8 @@ class ExtractionResult(BaseModel):
 
     document: str
     content_hash: str
+    cik: str | None = None  # where EDGAR's header says (a full submission)
+    accession_number: str | None = None
     extraction: FilingExtraction
     model: str
     prompt: str

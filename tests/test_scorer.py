@@ -102,6 +102,12 @@ def test_negative_document_predicted_empty_is_perfect_and_micro_macro_aggregate(
 def test_a_board_seat_is_one_title_however_it_is_worded() -> None:
     from eightk.text.names import title
 
-    seats = ["director", "Director", "member of the Board", "member of the Company's Board of Directors", "Board member"]
+    seats = [
+        "director",
+        "Director",
+        "member of the Board",
+        "member of the Company's Board of Directors",
+        "Board member",
+    ]
     assert {title(seat) for seat in seats} == {"director"}
     assert title("Chairman of the Board") != "director" and title("Director of Finance") != "director"
