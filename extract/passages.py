@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from eightk.extract.sections import Section
+from eightk.extract.sections import NEW_ITEMS, OLD_ITEMS, Section
 from eightk.schemas import RecordKind
 from eightk.text.fold import fold, sentences
 
@@ -102,7 +102,9 @@ def find_passages(
     chosen: list[Passage] = []
     for kind in kinds:
         items, exhibits = _regions(text, sections, kind)
-        from_items = [p for start, end in items for p in _chunks(text, start, end, kind, max_chars)]
+        from_items = _item_passages(
+            [list(_chunks(text, start, end, kind, max_chars)) for start, end in items], text, kind
+        )
         scored = [
             Passage(kind.name, s, e, score(text[s:e], kind))
             for start, end in exhibits
@@ -122,19 +124,40 @@ def find_passages(
     return sorted(chosen, key=lambda p: (p.start, p.kind or ""))
 
 
+def _item_passages(items: list[list[Passage]], text: str, kind: RecordKind) -> list[Passage]:
+    """Each item's opening chunk, where filings state the event, then the later chunks that report an event
+    of the kind themselves (a core signal), best first: a long item may name a second appointment pages on."""
+    openings = [chunks[0] for chunks in items if chunks]
+    later = [p for chunks in items for p in chunks[1:] if score(p.text(text), kind) > 0]
+    return [*openings, *sorted(later, key=lambda p: (-score(p.text(text), kind), p.start))]
+
+
 def _regions(text: str, sections: list[Section], kind: RecordKind) -> tuple[list[Span], list[Span]]:
     """(the kind's items; the rest worth scoring: the text before the first item,
     where filings without headers put the event, and the press releases). Without item headers, all of it
     is scored."""
     if not any(section.kind == "item" for section in sections):
         return [], [(0, len(text))]
-    items = [(s.start, s.end) for s in sections if s.kind == "item" and kind.items & {s.label, *s.combined}]
+    items = [
+        (s.start, s.end)
+        for s in sections
+        if s.kind == "item" and kind.items & {s.label, *s.combined} and not _header_only(text, s)
+    ]
     scored = [
         (s.start, s.end)
         for s in sections
         if s.kind == "cover" or (s.kind == "exhibit" and (not s.label or s.label.startswith("99")))
     ]
     return items, scored
+
+
+def _header_only(text: str, section: Section) -> bool:
+    """A section that is its header line and nothing else: an entry of a table of contents."""
+    first, _, rest = text[section.start : section.end].strip().partition("\n")
+    titles = sum(
+        len(NEW_ITEMS.get(label) or OLD_ITEMS.get(label) or "") for label in (section.label, *section.combined)
+    )
+    return not rest.strip() and len(first) <= titles + 12 * (1 + len(section.combined)) + 20
 
 
 def _substantive(text: str, start: int, end: int) -> bool:
