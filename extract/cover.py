@@ -43,8 +43,9 @@ _SIGNATURE_START = re.compile(
     r"the\s+registrant|duly\s+caused\s+this",
     re.IGNORECASE,
 )
-_SIGNED_DATE = re.compile(r"^[ \t|]*Dated?\b[ \t|:.]*", re.IGNORECASE | re.MULTILINE)
+_SIGNED_DATE = re.compile(r"^[ \t|]*Dated?\b[\s|:.]*", re.IGNORECASE | re.MULTILINE)
 _SIGNER = re.compile(r"^[ \t|]*(?:By|BY)\b|\b(?:By|BY)\s*:|/s/", re.MULTILINE)
+_SIGNING_WORDS = re.compile(r"\b(?:undersigned|authorized|behalf|signed)\b", re.IGNORECASE)
 _SIGNATURE_WINDOW = 1200  # characters after "Pursuant to the requirements..." in which the block lies
 _AMENDMENT = re.compile(r"FORM\s+8-K/A", re.I)
 _RULE = re.compile(r"^[\s_\-=*~.|·•]*$")  # a line of underscores, dashes or dots drawn under or over a name
@@ -235,16 +236,23 @@ def _signing_company(text: str) -> str | None:
     if signature is None:
         return None
     block = text[signature.end() : signature.end() + _SIGNATURE_WINDOW].split("\n")[1:]
-    for index, line in enumerate(block):
-        if re.match(r"^[ \t|]*By\b", line, re.IGNORECASE):
-            named = [
-                candidate
-                for candidate in block[max(0, index - 4) : index]
-                if candidate.strip() and not _RULE.match(candidate) and not find_dates(candidate)
-                and not _SIGNED_DATE.match(candidate)
-            ]  # fmt: skip
-            return _name(_last_cell(named[-1])) if named else None
-    return None
+    signer = next((index for index, line in enumerate(block) if _SIGNER.search(line)), None)
+    if signer is None:
+        return None
+    named = [line for line in block[max(0, signer - 8) : signer] if _could_sign(line)]
+    return _name(_last_cell(named[-1])) if named else None
+
+
+def _could_sign(line: str) -> bool:
+    """Not a blank, rule, date, caption ("(Registrant)", "Dated:") or the tail of the signing sentence."""
+    stripped = line.strip(" \t|")
+    return bool(stripped) and not (
+        _RULE.match(stripped)
+        or stripped.startswith("(")
+        or stripped.endswith(":")
+        or find_dates(stripped)
+        or _SIGNING_WORDS.search(stripped)
+    )
 
 
 def form_type(text: str, header: FilingHeader | None = None) -> str:

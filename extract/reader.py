@@ -4,8 +4,8 @@ Everything downstream works on one normalized string and character offsets into 
 place that knows about encodings, markup and SGML envelopes. Input that cannot be a filing is refused
 here, with a reason a user can act on, before any model is called.
 
-Plain text passes through with only its line ends and trailing blanks normalized: recorded model answers
-are keyed by the exact text read, so the plain-text path must not change what it produces.
+Plain text passes through with only its line ends, Unicode spaces and trailing blanks normalized: recorded
+model answers are keyed by the exact text read, so the plain-text path must not change what it produces.
 """
 
 from __future__ import annotations
@@ -402,6 +402,6 @@ def _html_to_text(markup: str) -> str:
 def _normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     lines = _INVISIBLE.sub("", _UNICODE_SPACES.sub(" ", text)).split("\n")
-    # Blanks end no line; stripped line by line, since a regex over a long run of blanks takes quadratic time.
+    # Trailing blanks go line by line: a regex for them rescans a long run of blanks from every start.
     text = "\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:])
     return re.sub(r"\n{4,}", "\n\n\n", text)
