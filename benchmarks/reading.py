@@ -5,6 +5,9 @@ date). Every remaining miss is listed with the reason it missed, so a
 regression shows which kind of filing it hit.
 
     python -m benchmarks.reading [--data DIR]
+
+On the reader as it was before HTML was laid out by a parser (commit 21a4561): items 58.0%, registrant
+87.8%, report date 92.3%, signature date 87.8%.
 """
 
 from __future__ import annotations
@@ -156,6 +159,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the edgar-crawler-8k folder")
     parser.add_argument("--name", default="reading", help="results file name (benchmarks/results/NAME.json)")
     args = parser.parse_args()
+    if not (args.data / "filings").is_dir():
+        parser.error(f"{args.data} has no filings/ folder; pass the edgar-crawler-8k folder with --data")
     result = measure(args.data.resolve())
     for miss in result.misses:
         print(f"{miss.field:<14} {miss.category:<38} {miss.filing}: {miss.detail}")

@@ -36,15 +36,16 @@ _DATE = re.compile(
 _REPORT_CAPTION = re.compile(r"date\s+of\s+(?:report|earliest\s+event)", re.IGNORECASE)
 # "January 27, 2005 (January 24, 2005)": the date of the report, then the earliest event it reports.
 _EARLIEST_AFTER = re.compile(r"[ \t]*\(([^()\n]{6,30})\)")
-_REGISTRANT_CAPTION = re.compile(r"\(?\s*Exact\s+name\s+of\s+(?:the\s+)?registrants?\b", re.IGNORECASE)
+_REGISTRANT_CAPTION = re.compile(r"Exact\s+name\s+of\s+(?:the\s+)?registrants?\b", re.IGNORECASE)
 # The sentence a signature block starts with; a "SIGNATURE" heading alone also heads a table of contents line.
 _SIGNATURE_START = re.compile(
     r"pursuant\s+to\s+the\s+requirements\s+of\s+the\s+securities\s+exchange\s+act\s+of\s+1934,?\s+(?:as\s+amended,?\s+)?"
     r"the\s+registrant|duly\s+caused\s+this",
     re.IGNORECASE,
 )
-_SIGNED_DATE = re.compile(r"^[ \t|]*Dated?\b[ \t|:.]*", re.IGNORECASE | re.MULTILINE)
+_SIGNED_DATE = re.compile(r"^[ \t|]*Dated?\b[\s|:.]*", re.IGNORECASE | re.MULTILINE)
 _SIGNER = re.compile(r"^[ \t|]*(?:By|BY)\b|\b(?:By|BY)\s*:|/s/", re.MULTILINE)
+_SIGNING_WORDS = re.compile(r"\b(?:undersigned|authorized|behalf|signed)\b", re.IGNORECASE)
 _SIGNATURE_WINDOW = 1200  # characters after "Pursuant to the requirements..." in which the block lies
 _AMENDMENT = re.compile(r"FORM\s+8-K/A", re.I)
 _RULE = re.compile(r"^[\s_\-=*~.|·•]*$")  # a line of underscores, dashes or dots drawn under or over a name
@@ -57,11 +58,12 @@ _COVER_LINE = re.compile(
 # What the second line of a name split over two lines looks like when it cannot stand alone.
 _NAME_TAIL = re.compile(
     r"^(?:(?-i:[a-z&])|(?:(?:the|and|&|of)\s+)?(?:inc|incorporated|corp|corporation|co|company|companies|ltd|limited"
-    r"|llc|l\.l\.c|lp|l\.p|plc|n\.v|s\.a|holdings?|group|trust|bancorp|partners)\b[\s.,]*(?:inc\.?|ltd\.?)?\s*$)",
+    r"|llc|l\.l\.c|lp|l\.p|plc|n\.v|s\.a|holdings?|group|trust|bancorp|partners)\b[\s.,]*(?:(?:inc|ltd)\.?[\s.,]*)?$)",
     re.IGNORECASE,
 )
 _NAME_HEAD_OPEN = re.compile(r"(?:,|&|\band|\bof|\bthe)\s*$", re.IGNORECASE)
-_CAPITALISED = re.compile(r"^(?:(?:[A-Z][\w.,'&-]*|&|of|and|the)\s*)+$")
+_CAPITAL_WORD = r"(?:[A-Z][\w.,'&-]*|&|of|and|the)"
+_CAPITALISED = re.compile(rf"^{_CAPITAL_WORD}(?:\s+{_CAPITAL_WORD})*\s*$")
 _PIECE_BREAK = re.compile(r" \| |[-_=*]{3,}")
 _MAX_NAME = 120  # a registrant's name; anything longer is a run of cover text, not a name
 
@@ -185,7 +187,7 @@ def company(text: str, header: FilingHeader | None = None) -> str | None:
     if caption is None:
         return _signing_company(text)
     line_start = text.rfind("\n", 0, caption.start()) + 1
-    beside = _last_cell(text[line_start : caption.start()])
+    beside = _last_cell(text[line_start : caption.start()].rstrip(" \t("))
     if beside and not _RULE.match(beside):
         return _name(beside)
     lines = text[max(0, line_start - 2000) : line_start].split("\n")[:-1]
@@ -234,16 +236,23 @@ def _signing_company(text: str) -> str | None:
     if signature is None:
         return None
     block = text[signature.end() : signature.end() + _SIGNATURE_WINDOW].split("\n")[1:]
-    for index, line in enumerate(block):
-        if re.match(r"^[ \t|]*By\b", line, re.IGNORECASE):
-            named = [
-                candidate
-                for candidate in block[max(0, index - 4) : index]
-                if candidate.strip() and not _RULE.match(candidate) and not find_dates(candidate)
-                and not _SIGNED_DATE.match(candidate)
-            ]  # fmt: skip
-            return _name(_last_cell(named[-1])) if named else None
-    return None
+    signer = next((index for index, line in enumerate(block) if _SIGNER.search(line)), None)
+    if signer is None:
+        return None
+    named = [line for line in block[max(0, signer - 8) : signer] if _could_sign(line)]
+    return _name(_last_cell(named[-1])) if named else None
+
+
+def _could_sign(line: str) -> bool:
+    """Not a blank, rule, date, caption ("(Registrant)", "Dated:") or the tail of the signing sentence."""
+    stripped = line.strip(" \t|")
+    return bool(stripped) and not (
+        _RULE.match(stripped)
+        or stripped.startswith("(")
+        or stripped.endswith(":")
+        or find_dates(stripped)
+        or _SIGNING_WORDS.search(stripped)
+    )
 
 
 def form_type(text: str, header: FilingHeader | None = None) -> str:

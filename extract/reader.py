@@ -4,8 +4,8 @@ Everything downstream works on one normalized string and character offsets into 
 place that knows about encodings, markup and SGML envelopes. Input that cannot be a filing is refused
 here, with a reason a user can act on, before any model is called.
 
-Plain text passes through with only its line ends and trailing blanks normalized: recorded model answers
-are keyed by the exact text read, so the plain-text path must not change what it produces.
+Plain text passes through with only its line ends, Unicode spaces and trailing blanks normalized: recorded
+model answers are keyed by the exact text read, so the plain-text path must not change what it produces.
 """
 
 from __future__ import annotations
@@ -175,8 +175,8 @@ def _utf16_without_bom(raw: bytes) -> str | None:
 
 
 def _header_value(header: str, key: str) -> str | None:
-    match = re.search(rf"^[ \t]*{key}:[ \t]*(\S[^\n]*?)[ \t]*$", header, re.IGNORECASE | re.MULTILINE)
-    return match.group(1) if match else None
+    match = re.search(rf"^[ \t]*{key}:([^\n]*)", header, re.IGNORECASE | re.MULTILINE)
+    return (match.group(1).strip() or None) if match else None
 
 
 def _header_date(value: str | None) -> dt.date | None:
@@ -193,7 +193,8 @@ def _parse_header(text: str) -> FilingHeader | None:
     if not match:
         return None
     header = match.group(2)
-    items = re.findall(r"^[ \t]*(?:ITEM INFORMATION:|<ITEMS>)[ \t]*(\S[^\n]*?)[ \t]*$", header, re.I | re.M)
+    declared = re.findall(r"^[ \t]*(?:ITEM INFORMATION:|<ITEMS>)([^\n]*)", header, re.IGNORECASE | re.MULTILINE)
+    items = [item.strip() for item in declared if item.strip()]
     return FilingHeader(
         accession_number=_header_value(header, "ACCESSION NUMBER"),
         cik=_header_value(header, "CENTRAL INDEX KEY"),
@@ -400,6 +401,7 @@ def _html_to_text(markup: str) -> str:
 
 def _normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = _INVISIBLE.sub("", _UNICODE_SPACES.sub(" ", text))
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    lines = _INVISIBLE.sub("", _UNICODE_SPACES.sub(" ", text)).split("\n")
+    # Trailing blanks go line by line: a regex for them rescans a long run of blanks from every start.
+    text = "\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:])
     return re.sub(r"\n{4,}", "\n\n\n", text)

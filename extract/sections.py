@@ -199,10 +199,11 @@ def reported_items(sections: list[Section], text: str, header: FilingHeader | No
         if not _NOTHING_TO_REPORT.match(first_line):
             reported.extend([section.label, *section.combined])
     found = list(dict.fromkeys(reported))
-    declared, undeclared_lines = _declared_items(header) if header else ([], 0)
+    declared, unnamed = _declared_items(header) if header else ([], 0)
     if not declared:
         return found
-    kept = [item for item in found if item in declared or undeclared_lines]
+    # A declared line that names no known item may be any item, so nothing found can be ruled out then.
+    kept = found if unnamed else [item for item in found if item in declared]
     return kept + [item for item in declared if item not in kept]
 
 

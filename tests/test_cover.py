@@ -172,3 +172,12 @@ def test_cover_facts_on_real_edgar_filings_stay_above_target() -> None:
     assert result.rate("report date") >= 95.0
     disagreements = {"cover states both; label is the other", "label not on the cover page"}
     assert [m for m in result.misses if m.field == "report date" and m.category not in disagreements] == []
+
+
+def test_the_signature_block_name_skips_the_sentence_tail_and_the_registrant_caption() -> None:
+    text = (
+        "Item 8.01 Other Events\nAcme moved.\nPursuant to the requirements of the Securities Exchange Act of 1934,"
+        " the registrant has duly caused this report to be signed on its behalf by\nthe undersigned hereunto "
+        "duly authorized.\n\nACME ROBOTICS, INC.\n(Registrant)\nDate: June 5, 2024\nBy: /s/ Jane Roe\n"
+    )
+    assert company(text) == "ACME ROBOTICS, INC."

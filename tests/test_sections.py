@@ -181,5 +181,4 @@ def test_declared_items_map_by_era_and_unknown_titles_keep_what_the_text_shows()
 @pytest.mark.skipif(not EDGAR_8K.is_dir(), reason=f"{EDGAR_8K} is not here")
 def test_items_on_real_edgar_filings_stay_above_target() -> None:
     result = measure(EDGAR_8K)
-    assert result.filings == 312
     assert result.rate("items") >= 98.0, [m for m in result.misses if m.field == "items"]
