@@ -58,6 +58,9 @@ def eval_command(
     docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
     record: Annotated[bool, typer.Option(help="Call the model and re-record every cassette.")] = False,
     record_missing: Annotated[bool, typer.Option(help="Call the model only for documents without a cassette.")] = False,
+    record_changed: Annotated[
+        bool, typer.Option(help="Call the model for documents without a cassette or whose requests changed.")
+    ] = False,
     data: DataOption = None,
     corpus: CorpusOption = None,
     gold: GoldOption = None,
@@ -69,7 +72,7 @@ def eval_command(
     from eightk.extract.cli import friendly_errors
 
     with friendly_errors():
-        mode = "all" if record else "missing" if record_missing else "none"
+        mode = "all" if record else "changed" if record_changed else "missing" if record_missing else "none"
         runs = run_eval_sync(
             prompt or ["v1", "v2"], model=model, pattern=docs, record=mode, data=data, corpus=corpus, gold=gold
         )

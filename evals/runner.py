@@ -19,10 +19,10 @@ from eightk.evals.scorer import score_document
 from eightk.extract.llm import Dialect, ModelClient
 from eightk.extract.pipeline import extract_filing
 from eightk.extract.results import ExtractionResult
-from eightk.prompts import load_prompt
+from eightk.prompts import PromptVersion, load_prompt
 from eightk.text.fold import locate
 
-RecordMode = Literal["none", "all", "missing"]
+RecordMode = Literal["none", "all", "missing", "changed"]
 REPLAY_URL = "http://127.0.0.1:9/v1"  # never contacted: every request is answered from a cassette
 
 
@@ -58,7 +58,8 @@ async def run_prompt(
     """Extract every sample with one prompt version, each document inside its own cassette.
 
     record: "none" replays (a missing cassette or request is an error), "all" re-records every document,
-    "missing" records only documents that have no cassette yet.
+    "missing" records only documents that have no cassette yet, "changed" also re-records a document whose
+    cassette lacks one of its requests (the code or prompt changed what is sent), and only those.
     """
     version = load_prompt(prompt)
     log = EvalLog(model=client.model, prompt=version.name, prompt_sha256=version.sha256, dataset=dataset)
@@ -66,28 +67,40 @@ async def run_prompt(
         _write_model_card(client)
     for sample in samples:
         path = cassette_path(client.model, version.name, sample.id)
-        recording = record == "all" or (record == "missing" and not path.is_file())
-        if recording:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.unlink(missing_ok=True)
-        elif not path.is_file():
-            raise ReplayMiss(f"no cassette {path.relative_to(CASSETTE_DIR.parent)}; record it with --record")
-        with recorder(recording).use_cassette(str(path), allow_playback_repeats=True):
-            try:
-                result = await extract_filing(sample.filing, version, client)
-            except TransportError as error:
-                if not recording and "doesn't contain the request" in str(error):
-                    raise ReplayMiss(
-                        f"{sample.id} ({version.name}): a request is not in its cassette; the "
-                        "code or prompt changed since recording (re-record with --record)"
-                    ) from error
+        recording = record == "all" or (record in ("missing", "changed") and not path.is_file())
+        try:
+            result = await _extract_in_cassette(sample, version, client, path, recording)
+        except ReplayMiss:
+            if record != "changed":
                 raise
-            except ExtractionFailed as error:  # scored as an empty prediction: the failure costs recall
-                result = ExtractionResult.failed(sample.filing, version, client.model, error)
-        if recording and not path.exists():
-            write_empty_cassette(path)  # no passage worth a call: vcrpy writes nothing, replay needs a file
+            result = await _extract_in_cassette(sample, version, client, path, recording=True)
         log.documents.append(score_result(sample, result))
     return log.with_totals()
+
+
+async def _extract_in_cassette(
+    sample: Sample, version: PromptVersion, client: ModelClient, path: Path, recording: bool
+) -> ExtractionResult:
+    if recording:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+    elif not path.is_file():
+        raise ReplayMiss(f"no cassette {path.relative_to(CASSETTE_DIR.parent)}; record it with --record")
+    with recorder(recording).use_cassette(str(path), allow_playback_repeats=True):
+        try:
+            result = await extract_filing(sample.filing, version, client)
+        except TransportError as error:
+            if not recording and "doesn't contain the request" in str(error):
+                raise ReplayMiss(
+                    f"{sample.id} ({version.name}): a request is not in its cassette; the "
+                    "code or prompt changed since recording (re-record with --record-changed)"
+                ) from error
+            raise
+        except ExtractionFailed as error:  # scored as an empty prediction: the failure costs recall
+            result = ExtractionResult.failed(sample.filing, version, client.model, error)
+    if recording and not path.exists():
+        write_empty_cassette(path)  # no passage worth a call: vcrpy writes nothing, replay needs a file
+    return result
 
 
 def score_result(sample: Sample, result: ExtractionResult) -> DocumentLog:
