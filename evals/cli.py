@@ -21,6 +21,9 @@ LogDirOption = Annotated[Path, typer.Option(help="Write one eval log (JSON) per 
 DataOption = Annotated[
     str | None, typer.Option(help="Folder with the bundled set's filings (default ../shared or EIGHTK_DATA).")
 ]
+SourceOption = Annotated[
+    list[str] | None, typer.Option("--source", help="Only these bundled sources: corpus, edgar-crawler-8k.")
+]
 CorpusOption = Annotated[str | None, typer.Option(help="Your own folder of filings (with --gold).")]
 GoldOption = Annotated[str | None, typer.Option(help="Your own folder of gold files, one per filing (with --corpus).")]
 
@@ -62,6 +65,7 @@ def eval_command(
         bool, typer.Option(help="Call the model for documents without a cassette or whose requests changed.")
     ] = False,
     data: DataOption = None,
+    source: SourceOption = None,
     corpus: CorpusOption = None,
     gold: GoldOption = None,
     update_baseline: Annotated[bool, typer.Option(help="Write these scores to evals/baseline.json.")] = False,
@@ -74,7 +78,14 @@ def eval_command(
     with friendly_errors():
         mode = "all" if record else "changed" if record_changed else "missing" if record_missing else "none"
         runs = run_eval_sync(
-            prompt or ["v1", "v2"], model=model, pattern=docs, record=mode, data=data, corpus=corpus, gold=gold
+            prompt or ["v1", "v2"],
+            model=model,
+            pattern=docs,
+            record=mode,
+            data=data,
+            sources=source,
+            corpus=corpus,
+            gold=gold,
         )
         for run in runs.values():
             print_run(run)
@@ -105,6 +116,7 @@ def compare_command(
     model: Annotated[str | None, typer.Option("--model", "-m")] = None,
     docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
     data: DataOption = None,
+    source: SourceOption = None,
     corpus: CorpusOption = None,
     gold: GoldOption = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the comparison as Markdown here.")] = None,
@@ -114,7 +126,9 @@ def compare_command(
     from eightk.extract.cli import friendly_errors
 
     with friendly_errors():
-        comparison = compare(*_runs(a, b, model=model, pattern=docs, data=data, corpus=corpus, gold=gold))
+        comparison = compare(
+            *_runs(a, b, model=model, pattern=docs, data=data, sources=source, corpus=corpus, gold=gold)
+        )
         for title, rows in (("record type", comparison.type_rows), ("field", comparison.field_rows),
                             ("document", comparison.document_rows)):  # fmt: skip
             table = Table(title=f"F1 by {title}")
@@ -134,5 +148,8 @@ def compare_command(
             console.print(f"markdown: {markdown}")
         if html:
             html.parent.mkdir(parents=True, exist_ok=True)
-            html.write_text(to_html(comparison, load_dataset(data, docs, corpus=corpus, gold=gold)), encoding="utf-8")
+            html.write_text(
+                to_html(comparison, load_dataset(data, docs, sources=source, corpus=corpus, gold=gold)),
+                encoding="utf-8",
+            )
             console.print(f"html: {html}")

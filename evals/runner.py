@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Literal
 
+from vcr.errors import CannotOverwriteExistingCassetteException
+
 from eightk.errors import ExtractionFailed, ReplayMiss, TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
 from eightk.evals.dataset import Sample, load_dataset
@@ -78,6 +80,16 @@ async def run_prompt(
     return log.with_totals()
 
 
+def _replay_miss(error: BaseException) -> bool:
+    """Whether a failed call was a request its cassette does not hold (vcrpy refused to play it back)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, CannotOverwriteExistingCassetteException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def _extract_in_cassette(
     sample: Sample, version: PromptVersion, client: ModelClient, path: Path, recording: bool
 ) -> ExtractionResult:
@@ -90,7 +102,7 @@ async def _extract_in_cassette(
         try:
             result = await extract_filing(sample.filing, version, client)
         except TransportError as error:
-            if not recording and "doesn't contain the request" in str(error):
+            if not recording and _replay_miss(error):
                 raise ReplayMiss(
                     f"{sample.id} ({version.name}): a request is not in its cassette; the "
                     "code or prompt changed since recording (re-record with --record-changed)"
@@ -128,6 +140,7 @@ async def run_eval(
     pattern: str = "*",
     record: RecordMode = "none",
     data: str | None = None,
+    sources: list[str] | None = None,
     corpus: str | None = None,
     gold: str | None = None,
     client: ModelClient | None = None,
@@ -136,7 +149,7 @@ async def run_eval(
     from eightk.extract.config import make_client
     from eightk.extract.server import default_model_path
 
-    samples = load_dataset(data, pattern, corpus=corpus, gold=gold)
+    samples = load_dataset(data, pattern, sources=sources, corpus=corpus, gold=gold)
     dataset = f"{len(samples)} documents matching {pattern!r} from " + ", ".join(
         sorted({f"{s.source} ({s.path.parent}, gold {s.gold_path.parent})" for s in samples})
     )
