@@ -130,12 +130,23 @@ def flag(name: str, value: bool | None, grounding: GroundingContext) -> bool | N
     return value if value == mentioned else None
 
 
+_ABBREVIATED = re.compile(
+    r"\b(inc|corp|co|ltd|jr|sr|l\.p|n\.a|n\.v|s\.a|b\.v|a\.g|s\.p\.a|p\.c|l\.l\.c)$", re.IGNORECASE
+)
+
+
 def as_written(value: str | None, grounding: GroundingContext) -> str | None:
     """The source's own spelling of a grounded value ("Genentech, Inc." for "Genentech Inc")."""
     if value is None:
         return None
     span = locate(value, grounding.source, grounding.window)
-    return " ".join(grounding.source[span.start : span.end].split()) if span else value
+    if span is None:
+        return value
+    end = span.end
+    # Matching ignores punctuation, so a match stops before the period of "Inc." or "Jr."; a name keeps it.
+    if grounding.source[end : end + 1] == "." and _ABBREVIATED.search(grounding.source, span.start, end):
+        end += 1
+    return " ".join(grounding.source[span.start : end].split())
 
 
 class Candidate(Grounded):
