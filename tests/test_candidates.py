@@ -69,7 +69,9 @@ def test_an_age_not_in_the_passage_is_rejected() -> None:
 def test_a_name_keeps_the_period_of_its_abbreviation() -> None:
     from eightk.schemas.candidates import as_written
 
-    grounding = GroundingContext(source="ImmunoGen, Inc. hired Robert C. Loudermilk, Jr. in May. It signed with Beta LLC.")
+    grounding = GroundingContext(
+        source="ImmunoGen, Inc. hired Robert C. Loudermilk, Jr. in May. It signed with Beta LLC."
+    )
     assert as_written("ImmunoGen, Inc", grounding) == "ImmunoGen, Inc."
     assert as_written("Robert C. Loudermilk, Jr", grounding) == "Robert C. Loudermilk, Jr."
     assert as_written("May", grounding) == "May" and as_written("Beta LLC", grounding) == "Beta LLC"
