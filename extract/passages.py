@@ -1,9 +1,10 @@
-"""Find the few short passages of a filing that report a deal or a change of officers, and cut the rest.
+"""Find the few short passages of a filing that report an event of each record kind, and cut the rest.
 
 A small model extracts well from one focused paragraph and badly from a whole filing, and a large model
-costs less the less it reads. So each paragraph is scored by the language that reports these events, the
-boilerplate is skipped (forward-looking statements, contacts, signatures), a press release repeating the
-8-K body is read once, and what is sent stays within the model's context budget.
+costs less the less it reads. A filing says where its events are: the items of a kind (5.02 for officer
+changes, 1.01 or 2.01 for deals) are read first; the rest is scored by the kind's language. Boilerplate is
+skipped (forward-looking statements, contacts, signatures, tables of contents), a press release repeating
+the 8-K body is read once, and what is sent stays within the model's context budget.
 """
 
 from __future__ import annotations
@@ -92,12 +93,13 @@ def find_passages(
     max_chars: int = 1600,
     max_per_kind: int = 3,
 ) -> list[Passage]:
-    """For each kind: its items' text first, then the best press-release paragraphs, in document order.
+    """For each kind: its items' text first, then the best paragraphs of the rest, in document order.
 
     An item is where a filing states the event (Item 5.02 for officer changes, 1.01/2.01 for deals), so an
     item of the kind is read from its start, paragraph by paragraph, rather than picked over by keywords:
     the event sentence that carries no keyword ("will assume the position of chairman") is still sent. A
-    press release is scored like any other text, and one that repeats the item is not read again.
+    press release (and the text before the first item, where filings without headers put the event) is
+    scored by the kind's language, and one that repeats the item is not read again.
     """
     chosen: list[Passage] = []
     for kind in kinds:
