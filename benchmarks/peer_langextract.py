@@ -7,7 +7,7 @@ Halden/Okafor), temperature 0, the same completion cap, one pass, one worker, an
 whose list caps keep a small model from repeating a record until max_tokens) at most 3 records per answer
 (--max-items; 0 sends langextract's schema uncapped). Its answers are turned into our records by our own
 candidate models, `salvage` and `to_record` (every value grounded in the filing as ours are), and merged by
-our own `merge_deals`/`merge_appointments`; a record that does not validate is dropped and counted. Its
+our own `merge_records`; a record that does not validate is dropped and counted. Its
 native structured output (`response_format` json_schema) is refused by llama.cpp's server, so the same
 example-derived schema is sent the way that server takes it (json_object with a "schema").
 
@@ -107,7 +107,7 @@ def examples() -> list[Any]:
 def candidate_data(extraction: Any, text: str) -> dict[str, Any]:
     """A langextract extraction as the fields of our candidate; the evidence is the span it was aligned to."""
     values = dict(extraction.attributes or {})
-    if extraction.extraction_class == "deal":
+    if "party_roles" in values:  # a kind with parties: langextract's flat attributes as our party list
         names, roles = values.pop("parties", None) or [], values.pop("party_roles", None) or []
         values["parties"] = [{"name": n, "role": roles[i] if i < len(roles) else "other"} for i, n in enumerate(names)]
     span = extraction.char_interval
@@ -253,7 +253,7 @@ def row(name: str, scored: Report, prompt: list[int], completion: list[int], sec
     scored_types = {kind: counts for kind, counts in types.items() if counts.tp + counts.fp + counts.fn}
     f1 = {kind: f"{scored_types[kind].f1:.3f}" if kind in scored_types else "n/a" for kind in KINDS}
     micro = scored.micro
-    return [name, len(scored.documents), micro.precision, micro.recall, micro.f1, f1["deal"], f1["appointment"],
+    return [name, len(scored.documents), micro.precision, micro.recall, micro.f1, *f1.values(),
             statistics.mean(prompt), statistics.mean(completion), seconds]  # fmt: skip
 
 
@@ -266,7 +266,7 @@ def main(pattern: str, limit: int, max_items: int) -> None:
         meter = Meter(model._client.chat.completions.create)
         model._client.chat.completions.create = meter
         peers = [run_peer(model, meter, shots, sample) for sample in samples]
-    ours = run_eval_sync(["v2"], pattern=pattern)["v2"].results
+    ours = run_eval_sync(["v2"], pattern=pattern, sources=["corpus"])["v2"].results
     peer_report = score_all((s.id, s.gold, p.prediction) for s, p in zip(samples, peers, strict=True))
     our_report = score_all((s.id, s.gold, ours[s.id].extraction) for s in samples)
     timed = embedded_v2_seconds([s.id for s in samples])
@@ -284,7 +284,7 @@ def main(pattern: str, limit: int, max_items: int) -> None:
         f"langextract vs eightk on {server.model_alias}, {len(samples)} filings; langextract: {calls['calls']} calls, "
         f"{sum(p.extractions for p in peers)} extractions, {dropped.total()} dropped, "
         f"{calls['cut_at_max_tokens']} answers cut at max_tokens, {sum(p.error is not None for p in peers)} failed",
-        ["system", "docs", "P", "R", "F1", "deal F1", "appt F1", "prompt tok", "compl tok", "s/filing"],
+        ["system", "docs", "P", "R", "F1", *(f"{kind} F1" for kind in KINDS), "prompt tok", "compl tok", "s/filing"],
         rows,
         {"settings": {"max_char_buffer": MAX_CHAR_BUFFER, "max_tokens": MAX_TOKENS, "max_items": max_items,
                       "extraction_passes": 1, "max_workers": 1, "temperature": 0,

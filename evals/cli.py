@@ -101,12 +101,14 @@ def eval_command(
                 raise typer.Exit(1)
 
 
-def _runs(a: str, b: str, **eval_options: object) -> tuple[EvalLog, EvalLog]:
-    """Each side an eval log file (read) or a prompt version (run now, replayed)."""
+def _runs(a: str, b: str, log_dir: Path, **eval_options: object) -> tuple[EvalLog, EvalLog]:
+    """Each side an eval log file (read) or a prompt version (run now, replayed, and its log written)."""
     logs = {name: EvalLog.read(Path(name)) for name in (a, b) if name.endswith(".json")}
     versions = [name for name in (a, b) if name not in logs]
     if versions:
-        logs.update(run_eval_sync(versions, **eval_options))
+        for name, run in run_eval_sync(versions, **eval_options).items():
+            logs[name] = run
+            console.print(f"log: {run.write(log_dir)}")
     return logs[a], logs[b]
 
 
@@ -121,13 +123,14 @@ def compare_command(
     gold: GoldOption = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the comparison as Markdown here.")] = None,
     html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
+    log_dir: LogDirOption = DEFAULT_LOG_DIR,
 ) -> None:
     """Compare two prompt versions field by field, with a paired-bootstrap interval of the F1 delta."""
     from eightk.extract.cli import friendly_errors
 
     with friendly_errors():
         comparison = compare(
-            *_runs(a, b, model=model, pattern=docs, data=data, sources=source, corpus=corpus, gold=gold)
+            *_runs(a, b, log_dir, model=model, pattern=docs, data=data, sources=source, corpus=corpus, gold=gold)
         )
         for title, rows in (("record type", comparison.type_rows), ("field", comparison.field_rows),
                             ("document", comparison.document_rows)):  # fmt: skip
