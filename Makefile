@@ -23,11 +23,10 @@ test: setup  ## offline suite + eval replay + one live run of the embedded model
 	$(BIN)/pytest -q
 
 eval: setup
-	$(BIN)/eightk eval --prompt v2 --check-baseline
-	$(BIN)/eightk eval --prompt v1 --source corpus --check-baseline
+	$(BIN)/eightk eval --check-baseline
 
 compare: setup
-	$(BIN)/eightk compare v1 v2 --source corpus --markdown reports/compare.md --html reports/compare.html
+	$(BIN)/eightk compare v1 v2 --markdown reports/compare.md --html reports/compare.html
 
 benchmarks: setup
 	for b in concurrency ratelimit tokens replay embedded; do $(BIN)/python -m benchmarks.$$b || exit 1; done

@@ -16,10 +16,9 @@ from eightk.extract.server import EMBEDDED_MODEL
 pytestmark = pytest.mark.block_network  # pytest-recording: any real connection attempt fails the test
 
 MODEL = EMBEDDED_MODEL
-# v1 (whole filing, about 25 s a filing on the embedded model) is recorded for the corpus only so far.
-SOURCES = {"v1": ["corpus"], "v2": None}
-SAMPLES = {prompt: load_dataset(sources=sources) for prompt, sources in SOURCES.items()}
-CASES = [(prompt, sample) for prompt, samples in SAMPLES.items() for sample in samples]
+PROMPTS = ["v1", "v2"]
+SAMPLES = load_dataset()
+CASES = [(prompt, sample) for prompt in PROMPTS for sample in SAMPLES]
 BASELINE = load_baseline()
 
 
@@ -37,12 +36,12 @@ async def test_document_replays_and_keeps_its_score(prompt: str, sample) -> None
     assert summarize(run)["documents"][sample.id] >= expected - 1e-9, "score fell below evals/baseline.json"
 
 
-@pytest.mark.parametrize("prompt", list(SOURCES))
+@pytest.mark.parametrize("prompt", PROMPTS)
 async def test_whole_suite_is_deterministic_and_matches_the_baseline(prompt: str) -> None:
     scores = []
     for _ in range(2):
         client = replay_client(MODEL)
-        run = await run_prompt(prompt, client, SAMPLES[prompt])
+        run = await run_prompt(prompt, client, SAMPLES)
         await client.aclose()
         scores.append(summarize(run))
     assert scores[0] == scores[1]
