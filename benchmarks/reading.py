@@ -23,9 +23,10 @@ from functools import cache
 from pathlib import Path
 
 from eightk.errors import InputError
-from eightk.extract.cover import find_dates, read_cover
+from eightk.extract.cover import read_cover
 from eightk.extract.reader import read_filing
 from eightk.extract.sections import reported_items, split_sections
+from eightk.text.dates import find_dates
 from eightk.text.names import company_name
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "edgar-crawler-8k"

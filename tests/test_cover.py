@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from eightk.extract.cover import company, filing_date, find_dates, form_type, read_cover, report_date
+from eightk.extract.cover import company, filing_date, form_type, read_cover, report_date
 from eightk.extract.reader import FilingHeader
+from eightk.text.dates import find_dates
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))  # the measurement lives with the benchmarks, which it also serves
