@@ -44,8 +44,7 @@ from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.runner import run_eval_sync
 from eightk.evals.scorer import Report, score_all
 from eightk.extract.merge import merge_records
-from eightk.extract.pipeline import records_from
-from eightk.extract.planning import COMPLETION_TOKENS
+from eightk.extract.planning import COMPLETION_TOKENS, records_from
 from eightk.extract.server import EmbeddedServer
 from eightk.prompts import load_prompt
 from eightk.schemas import (
@@ -128,7 +127,7 @@ def to_record(extraction: Any, text: str) -> tuple[RecordKind, BaseModel]:
     if kept is None or not getattr(kept, kind.field):
         raise ValueError("a name or the evidence does not occur in the filing")
     warnings: list[str] = []
-    records = records_from(kept, (kind,), grounding, warnings).get(kind.name)
+    records = records_from((kind,))(kept, grounding, warnings).get(kind.name)
     if not records:
         raise ValueError(warnings[0] if warnings else "the record does not validate")
     return kind, records[0]

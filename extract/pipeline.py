@@ -10,20 +10,16 @@ import asyncio
 import time
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
-
 from eightk.errors import ExtractionFailed, NoncompliantModelError
 from eightk.extract.cover import read_cover
 from eightk.extract.llm import CallStats, ModelClient
 from eightk.extract.merge import merge_records
-from eightk.extract.planning import COMPLETION_TOKENS, PlannedCall, kinds_read, plan_calls
+from eightk.extract.planning import COMPLETION_TOKENS, PlannedCall, Records, kinds_read, plan_calls
 from eightk.extract.reader import Filing, read_filing
 from eightk.extract.results import CallTrace, ExtractionResult, Usage
 from eightk.extract.sections import reported_items, split_sections
 from eightk.prompts import PromptVersion, load_prompt
-from eightk.schemas import Candidate, FilingExtraction, GroundingContext, RecordKind
-
-Records = dict[str, list[BaseModel]]  # per kind name
+from eightk.schemas import FilingExtraction, GroundingContext
 
 
 async def _run_call(
@@ -48,25 +44,9 @@ async def _run_call(
             f"passage {call.passage.start}-{call.passage.end}: kept only grounded values after "
             f"{stats.attempts} attempts ({'; '.join(stats.errors)[:300]})"
         )
-    records = records_from(answer, call.kinds, grounding, warnings)
+    records = call.read(answer, grounding, warnings)
     trace.records = sum(len(found) for found in records.values())
     return records, trace, warnings
-
-
-def records_from(
-    answer: BaseModel, kinds: tuple[RecordKind, ...], grounding: GroundingContext, warnings: list[str]
-) -> Records:
-    """The canonical records of an answer's candidates, per kind; one that does not validate is dropped
-    with a warning (its values were grounded, but e.g. a date or an amount did not normalize)."""
-    records: Records = {}
-    for kind in kinds:
-        for candidate in getattr(answer, kind.field, []):
-            assert isinstance(candidate, Candidate)
-            try:
-                records.setdefault(kind.name, []).append(candidate.to_record(grounding))
-            except ValidationError as error:
-                warnings.append(f"dropped a record that does not validate: {error.errors()[0]['msg']}")
-    return records
 
 
 def _fill(trace: CallTrace, stats: CallStats, *, outcome: str) -> None:
@@ -82,7 +62,8 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
     """Run one prompt version over one filing with one model."""
     started = time.perf_counter()
     sections = split_sections(filing.text)
-    calls = plan_calls(filing.text, version, client.context_tokens, sections)
+    facts = read_cover(filing.text, filing.header)
+    calls = plan_calls(filing.text, version, client.context_tokens, sections, registrant=facts.company)
     completion = COMPLETION_TOKENS[version.strategy]
     gathered = await asyncio.gather(*(_run_call(client, call, filing, completion) for call in calls),
                                     return_exceptions=True)  # fmt: skip
@@ -111,7 +92,6 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
         for name, kept in records.items():
             found.setdefault(name, []).extend(kept)
     merged = {kind.field: merge_records(kind, found.get(kind.name, [])) for kind in kinds_read(version)}
-    facts = read_cover(filing.text, filing.header)
     extraction = FilingExtraction(
         company=facts.company,
         form_type=facts.form_type,

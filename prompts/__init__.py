@@ -23,7 +23,7 @@ import yaml
 from eightk.errors import ConfigError
 
 PROMPT_DIR = Path(__file__).resolve().parent
-Strategy = Literal["whole_filing", "passages"]
+Strategy = Literal["whole_filing", "passages", "questions"]
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)  # noqa: S701 (prompts are not HTML)
 _template = cache(_ENV.from_string)  # compiling a template costs more than rendering it
 
@@ -32,6 +32,7 @@ _template = cache(_ENV.from_string)  # compiling a template costs more than rend
 class Example:
     passage: str
     output: dict[str, Any]
+    subject: str = ""  # for a question about one person (`questions` strategy)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: `load_prompt` returns one per file
@@ -48,22 +49,37 @@ class PromptVersion:
     window_tokens: int = 1500
     passage_tokens: int = 400
     passages_per_kind: int = 3
+    questions: dict[str, str] = field(default_factory=dict)  # per kind: the question (`{{ subject }}`)
 
-    def messages(self, *, kind: str | None, passage: str, schema: dict[str, Any]) -> list[dict[str, str]]:
-        """System prompt, the worked examples as earlier turns, then the passage to read."""
+    def messages(
+        self,
+        *,
+        kind: str | None,
+        passage: str,
+        schema: dict[str, Any],
+        subject: str = "",
+        options: str = "",
+        example_options: list[str] | None = None,
+    ) -> list[dict[str, str]]:
+        """System prompt, the worked examples as earlier turns, then the passage to read.
+
+        A question about a subject comes after the passage and its options, so calls about several people of
+        one passage share everything before it (a server's prompt cache reuses it)."""
         if kind is not None and kind not in self.kinds:
             raise ConfigError(f"prompt {self.name} has no section for record kind {kind!r}")
         variables = {"kind": kind, "section": self.sections.get(kind or "", ""),
                      "schema": json.dumps(schema, separators=(",", ":"))}  # fmt: skip
         messages = [{"role": "system", "content": _template(self.system).render(**variables).strip()}]
-        for example in self.examples.get(kind or "", []):
-            messages.append({"role": "user", "content": self._user(example.passage, variables)})
+        for index, example in enumerate(self.examples.get(kind or "", [])):
+            shown = example_options[index] if example_options else ""
+            messages.append({"role": "user", "content": self._user(example.passage, variables, example.subject, shown)})
             messages.append({"role": "assistant", "content": json.dumps(example.output)})
-        messages.append({"role": "user", "content": self._user(passage, variables)})
+        messages.append({"role": "user", "content": self._user(passage, variables, subject, options)})
         return messages
 
-    def _user(self, passage: str, variables: dict[str, Any]) -> str:
-        return _template(self.user).render(passage=passage, **variables).strip()
+    def _user(self, passage: str, variables: dict[str, Any], subject: str = "", options: str = "") -> str:
+        question = _template(self.questions.get(variables["kind"] or "", "")).render(subject=subject).strip()
+        return _template(self.user).render(passage=passage, options=options, question=question, **variables).strip()
 
 
 def available_prompts() -> list[str]:
@@ -91,10 +107,14 @@ def load_prompt(name_or_path: str) -> PromptVersion:
         kinds=tuple(data.get("kinds") or sections),
         sections=sections,
         examples={
-            kind: [Example(passage=" ".join(e["passage"].split()), output=e["output"]) for e in examples]
+            kind: [
+                Example(passage=" ".join(e["passage"].split()), output=e["output"], subject=e.get("subject", ""))
+                for e in examples
+            ]
             for kind, examples in (data.get("examples") or {}).items()
         },
         window_tokens=data.get("window_tokens", 1500),
         passage_tokens=data.get("passage_tokens", 400),
         passages_per_kind=data.get("passages_per_kind", 3),
+        questions={kind: text.strip() for kind, text in (data.get("questions") or {}).items()},
     )

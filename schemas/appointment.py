@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from functools import partial
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from eightk.schemas.candidates import Candidate, ResponseModel, as_written, flag
 from eightk.schemas.evidence import Evidence, GroundingContext
 from eightk.schemas.kinds import RecordKind, ScoredField, exact, register, same_company, same_person
+from eightk.schemas.questions import NOTHING, Question, Reading, answer_model, one_of
+from eightk.text import mentions
 from eightk.text import names as normalize
 from eightk.text.dates import parse_date
 
@@ -82,6 +86,61 @@ class AppointmentsInPassage(ResponseModel):
     appointments: list[AppointmentCandidate] = Field(max_length=3)
 
 
+# The words a passage uses for each action: the actions a question offers are those the passage can support.
+_ACTION_WORDS = {
+    AppointmentAction.appointed: re.compile(r"\bappoint\w*|\bnam(?:ed|es|ing)\b|\bhir(?:ed|es|ing)\b|\bjoin\w*", re.I),
+    AppointmentAction.elected: re.compile(r"\belect\w*", re.I),
+    AppointmentAction.promoted: re.compile(r"\bpromot\w*", re.I),
+    AppointmentAction.resigned: re.compile(
+        r"\bresign\w*|\bstep(?:s|ped|ping)? down\b|\bdepart\w*|\bleav(?:e|es|ing)\b", re.I
+    ),
+    AppointmentAction.retired: re.compile(r"\bretir\w*", re.I),
+    AppointmentAction.terminated: re.compile(r"\bterminat\w*|\bdismiss\w*|\bremov(?:ed|al)\b", re.I),
+    AppointmentAction.died: re.compile(r"\bdied\b|\bpassed away\b|\bdeath\b", re.I),
+}
+_PEOPLE_PER_PASSAGE = 4
+_TITLES_PER_PERSON = 3
+
+
+def _questions(reading: Reading) -> list[Question]:
+    """One question per person the passage names: what happened to them, chosen from its own words."""
+    actions = [action.value for action, words in _ACTION_WORDS.items() if reading.says(words)] + [NOTHING]
+    titles = [mention.text for mention in reading.titles]
+    dates = [mention.text for mention in reading.dates]
+    fields: list[tuple[str, Any, int | None]] = [("action", one_of(actions), None)]
+    if titles:
+        fields.append(("titles", list[one_of(titles)], _TITLES_PER_PERSON))  # type: ignore[misc]
+    if dates:
+        fields.append(("effective_date", one_of(dates) | None, None))
+    model = answer_model("WhatHappened", tuple(fields))
+    options = {"Actions": actions, "Titles": titles, "Dates": dates}
+    return [
+        Question(person.text, options, model, partial(_appointment, reading, person.text))
+        for person in reading.people[:_PEOPLE_PER_PASSAGE]
+    ]
+
+
+def _appointment(reading: Reading, person: str, answer: Any, grounding: GroundingContext) -> Appointment | None:
+    if answer.action == NOTHING:
+        return None
+    evidence = reading.sentence_naming(person) or reading.sentence_naming(person.split()[-1])
+    titles: list[str] = list(dict.fromkeys(getattr(answer, "titles", [])))
+    written_date = getattr(answer, "effective_date", None)
+    return Appointment.model_validate(
+        {
+            "person": person,
+            "action": answer.action,
+            "titles": titles,
+            "company": mentions.spelled_in(reading.registrant, reading.text) if reading.registrant else None,
+            "effective_date": parse_date(written_date) if written_date else None,
+            "interim": any(re.search(r"\b(interim|acting)\b", title, re.I) for title in titles),
+            "age": mentions.age_of(person, reading.text),
+            "evidence": [evidence or reading.sentence_at(reading.start)],
+        },
+        context=grounding.as_context(),
+    )
+
+
 def _same_appointment(a: Appointment, b: Appointment) -> bool:
     return normalize.person_name(a.person) == normalize.person_name(b.person) and a.action == b.action
 
@@ -122,6 +181,7 @@ APPOINTMENT = register(
         same_event=_same_appointment,
         similarity=_similarity,
         max_per_window=2,
+        questions=_questions,
         scored_fields=(
             ScoredField("person", equal=same_person),
             ScoredField("action", equal=exact),

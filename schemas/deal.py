@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Self
+from functools import partial
+from typing import Any, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -16,6 +17,7 @@ from eightk.schemas.candidates import Candidate, Grounded, ResponseModel, as_wri
 from eightk.schemas.evidence import Evidence, GroundingContext
 from eightk.schemas.kinds import RecordKind, ScoredField, exact, register, same_money
 from eightk.schemas.money import Money
+from eightk.schemas.questions import NOTHING, Question, Reading, answer_model, one_of
 from eightk.text import names as normalize
 from eightk.text.dates import parse_date
 from eightk.text.money import parse_money
@@ -141,6 +143,102 @@ class DealsInPassage(ResponseModel):
     deals: list[DealCandidate] = Field(max_length=1)
 
 
+# The words of a passage that make a deal type possible, and the roles each type's parties can have.
+_TYPE_WORDS = {
+    DealType.merger: re.compile(r"\bmerger\b|\bmerge[sd]?\b", re.I),
+    DealType.acquisition: re.compile(r"\bacquir\w*|\bacquisition\b|\btender offer\b", re.I),
+    DealType.license: re.compile(r"\blicens\w*", re.I),
+    DealType.collaboration: re.compile(r"\bcollaborat\w*|\balliance\b", re.I),
+    DealType.financing: re.compile(
+        r"\bcredit (?:agreement|facility)\b|\bloans?\b|\bnotes\b|\bindenture\b|\bdebentures\b|\bborrow\w*"
+        r"|\blenders?\b|\bbonds?\b",
+        re.I,
+    ),
+    DealType.equity_investment: re.compile(
+        r"\bprivate placement\b|\bsecurities purchase agreement\b|\binvest(?:ment|or|s|ed)\b", re.I
+    ),
+    DealType.divestiture: re.compile(r"\bdivest\w*|\bsale of\b|\bsell\w*|\bspin-?off\b|\bseparation\b", re.I),
+    DealType.asset_purchase: re.compile(
+        r"\basset purchase\b|\bpurchase (?:of )?(?:substantially all )?(?:the )?assets\b", re.I
+    ),
+    DealType.supply: re.compile(r"\bsupply agreement\b|\bmanufacturing agreement\b", re.I),
+}
+_ROLES = {
+    DealType.merger: (PartyRole.acquirer, PartyRole.target),
+    DealType.acquisition: (PartyRole.acquirer, PartyRole.target, PartyRole.seller),
+    DealType.license: (PartyRole.licensor, PartyRole.licensee),
+    DealType.collaboration: (PartyRole.partner,),
+    DealType.option: (PartyRole.licensor, PartyRole.licensee),
+    DealType.financing: (PartyRole.borrower, PartyRole.lender),
+    DealType.equity_investment: (PartyRole.investor, PartyRole.issuer),
+    DealType.divestiture: (PartyRole.buyer, PartyRole.seller),
+    DealType.asset_purchase: (PartyRole.buyer, PartyRole.seller),
+    DealType.supply: (PartyRole.buyer, PartyRole.seller),
+    DealType.other: (PartyRole.buyer, PartyRole.seller, PartyRole.other),
+}
+_PAYMENTS_FOR = {DealType.license, DealType.collaboration, DealType.option}  # up-front, milestones, royalties
+_PARTIES_PER_DEAL = 3
+
+
+def _questions(reading: Reading) -> list[Question]:
+    """One question per passage: which deal it reports, its parties and terms chosen from the passage's own."""
+    names = [mention.text for mention in reading.organizations]
+    if not names:
+        return []
+    types = [deal_type for deal_type, words in _TYPE_WORDS.items() if reading.says(words)] + [DealType.other]
+    roles = list(dict.fromkeys(role.value for deal_type in types for role in _ROLES[deal_type]))
+    amounts = [mention.text for mention in reading.money]
+    dates = [mention.text for mention in reading.dates]
+    party = answer_model("PartyChoice", (("name", one_of(names), None), ("role", one_of(roles), None)))
+    fields: list[tuple[str, Any, int | None]] = [
+        ("deal_type", one_of([deal_type.value for deal_type in types] + [NOTHING]), None),
+        ("parties", list[party], _PARTIES_PER_DEAL),  # type: ignore[valid-type]
+    ]
+    if amounts:
+        fields.append(("total_value", one_of(amounts) | None, None))
+        if _PAYMENTS_FOR & set(types):
+            fields += [("upfront_payment", one_of(amounts) | None, None),
+                       ("milestone_payments_total", one_of(amounts) | None, None)]  # fmt: skip
+    if dates:
+        fields.append(("agreement_date", one_of(dates) | None, None))
+    options = {"Companies": names, "Roles": roles, "Amounts": amounts, "Dates": dates}
+    return [Question("", options, answer_model("WhichDeal", tuple(fields)), partial(_deal, reading))]
+
+
+def _deal(reading: Reading, answer: Any, grounding: GroundingContext) -> Deal | None:
+    if answer.deal_type == NOTHING:
+        return None
+    deal_type = DealType(answer.deal_type)
+    parties: dict[str, dict[str, str]] = {}
+    for chosen in answer.parties:
+        role = chosen.role if chosen.role in _ROLES[deal_type] else PartyRole.other.value
+        parties.setdefault(normalize.company_name(chosen.name), {"name": chosen.name, "role": role})
+    if not parties:
+        return None
+    first = next(m for m in reading.organizations if m.text == answer.parties[0].name)
+    payments = deal_type in _PAYMENTS_FOR
+
+    def money(field_name: str) -> Money | None:
+        written = getattr(answer, field_name, None)
+        return Money.from_text(written) if written else None
+
+    written_date = getattr(answer, "agreement_date", None)
+    return Deal.model_validate(
+        {
+            "deal_type": deal_type,
+            "parties": list(parties.values()),
+            "exclusive": flag("exclusive", True, grounding) if payments else None,
+            "royalties": flag("royalties", True, grounding) if payments else None,
+            "upfront_payment": money("upfront_payment"),
+            "milestone_payments_total": money("milestone_payments_total"),
+            "total_value": money("total_value"),
+            "agreement_date": parse_date(written_date) if written_date else None,
+            "evidence": [reading.sentence_at(first.span.start)],
+        },
+        context=grounding.as_context(),
+    )
+
+
 def _party_names(parties: list[Party]) -> set[str]:
     return {normalize.company_name(p.name) for p in parties}
 
@@ -197,6 +295,7 @@ DEAL = register(
         similarity=_similarity,
         merge_keys={"parties": lambda party: normalize.company_name(party["name"])},
         max_per_window=1,
+        questions=_questions,
         scored_fields=(
             ScoredField("deal_type", equal=exact),
             ScoredField("parties", as_set=_party_names),  # who is party to the deal ...

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, create_model
 
 from eightk.schemas.candidates import Candidate, ResponseModel
 from eightk.schemas.money import Money
+from eightk.schemas.questions import Question, Reading
 from eightk.text import names as normalize
 
 
@@ -75,6 +76,8 @@ class RecordKind:
         default_factory=dict
     )  # list fields deduped by key
     max_per_window: int = 1  # records of this kind one whole-filing window may answer with
+    # Source-constrained questions about one passage (`eightk.schemas.questions`); None: the kind has none.
+    questions: Callable[[Reading], list[Question]] | None = None
 
 
 _REGISTRY: dict[str, RecordKind] = {}
