@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -20,6 +21,7 @@ from eightk.schemas.questions import NOTHING, Question, Reading, answer_model, o
 from eightk.text import mentions
 from eightk.text import names as normalize
 from eightk.text.dates import parse_date
+from eightk.text.fold import Span, locate
 
 
 class AppointmentAction(StrEnum):
@@ -98,26 +100,34 @@ _ACTION_WORDS = {
     AppointmentAction.terminated: re.compile(r"\bterminat\w*|\bdismiss\w*|\bremov(?:ed|al)\b", re.I),
     AppointmentAction.died: re.compile(r"\bdied\b|\bpassed away\b|\bdeath\b", re.I),
 }
+_SUCCEEDS = re.compile(r"\b(?:succeed(?:s|ed|ing)?|replac(?:es|ed|ing)|successor to)\s+", re.I)
 _PEOPLE_PER_PASSAGE = 4
 _TITLES_PER_PERSON = 3
 
 
 def _questions(reading: Reading) -> list[Question]:
-    """One question per person the passage names: what happened to them, chosen from its own words."""
-    actions = [action.value for action, words in _ACTION_WORDS.items() if reading.says(words)] + [NOTHING]
-    titles = [mention.text for mention in reading.titles]
-    dates = [mention.text for mention in reading.dates]
-    fields: list[tuple[str, Any, int | None]] = [("action", one_of(actions), None)]
-    if titles:
-        fields.append(("titles", list[one_of(titles)], _TITLES_PER_PERSON))  # type: ignore[misc]
-    if dates:
-        fields.append(("effective_date", one_of(dates) | None, None))
-    model = answer_model("WhatHappened", tuple(fields))
-    options = {"Actions": actions, "Titles": titles, "Dates": dates}
-    return [
-        Question(person.text, options, model, partial(_appointment, reading, person.text))
-        for person in reading.people[:_PEOPLE_PER_PASSAGE]
-    ]
+    """One question per person the passage names: what happened to them, chosen from the words of the
+    sentences that name them (the passage's, when those state no title or date)."""
+    questions = []
+    for person in reading.people[:_PEOPLE_PER_PASSAGE]:
+        spans = reading.sentences_naming(person.text)
+        close = reading.around(person.text, spans)
+        said = [action.value for action, words in _ACTION_WORDS.items() if any(reading.says(words, s) for s in close)]
+        titles = _near(spans, mentions.titles, reading) or [m.text for m in reading.titles]
+        dates = _near(spans, mentions.dates, reading) or [m.text for m in reading.dates]
+        fields: list[tuple[str, Any, int | None]] = [("action", one_of([*said, NOTHING]), None)]
+        if titles:
+            fields.append(("titles", list[one_of(titles)], _TITLES_PER_PERSON))  # type: ignore[misc]
+        if dates:
+            fields.append(("effective_date", one_of(dates) | None, None))
+        options = {"Actions": [*said, NOTHING], "Titles": titles, "Dates": dates}
+        model = answer_model("WhatHappened", tuple(fields))
+        questions.append(Question(person.text, options, model, partial(_appointment, reading, person.text)))
+    return questions
+
+
+def _near(spans: list[Span], find: Callable[[str, int, int], list[mentions.Mention]], reading: Reading) -> list[str]:
+    return list(dict.fromkeys(m.text for span in spans for m in find(reading.text, span.start, span.end)))
 
 
 def _appointment(reading: Reading, person: str, answer: Any, grounding: GroundingContext) -> Appointment | None:
@@ -135,10 +145,21 @@ def _appointment(reading: Reading, person: str, answer: Any, grounding: Groundin
             "effective_date": parse_date(written_date) if written_date else None,
             "interim": any(re.search(r"\b(interim|acting)\b", title, re.I) for title in titles),
             "age": mentions.age_of(person, reading.text),
+            "predecessor": _predecessor(reading, person) if answer.action != AppointmentAction.resigned else None,
             "evidence": [evidence or reading.sentence_at(reading.start)],
         },
         context=grounding.as_context(),
     )
+
+
+def _predecessor(reading: Reading, person: str) -> str | None:
+    """Whom the person succeeds, when the passage says so in the sentence that names the person."""
+    for match in _SUCCEEDS.finditer(reading.text, reading.start, reading.end):
+        named = [m for m in reading.people if 0 <= m.span.start - match.end() <= 4 and m.text != person]
+        sentence = reading.sentence_at(match.start()).quote
+        if named and locate(person.split()[-1], sentence) is not None:
+            return named[0].text
+    return None
 
 
 def _same_appointment(a: Appointment, b: Appointment) -> bool:

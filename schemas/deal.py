@@ -195,8 +195,11 @@ def _questions(reading: Reading) -> list[Question]:
         ("parties", list[party], _PARTIES_PER_DEAL),  # type: ignore[valid-type]
     ]
     if amounts:
-        fields.append(("total_value", one_of(amounts) | None, None))
-        if _PAYMENTS_FOR & set(types):
+        # Required when the passage states amounts, but for licenses (paid up front and by milestones): left
+        # a null, the small model always chose it, though gold has a value for most acquisitions and loans.
+        licensing = bool(_PAYMENTS_FOR & set(types))
+        fields.append(("total_value", one_of(amounts) | None if licensing else one_of(amounts), None))
+        if licensing:
             fields += [("upfront_payment", one_of(amounts) | None, None),
                        ("milestone_payments_total", one_of(amounts) | None, None)]  # fmt: skip
     if dates:

@@ -11,6 +11,7 @@ the full form of a name, the age the filing gives, the sentence that is evidence
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -59,9 +60,10 @@ class Reading:
     def dates(self) -> list[mentions.Mention]:
         return mentions.dates(self.text, self.start, self.end)
 
-    def says(self, pattern: Any) -> bool:
-        """Whether the passage matches a compiled pattern."""
-        return pattern.search(self.text, self.start, self.end) is not None
+    def says(self, pattern: Any, span: Span | None = None) -> bool:
+        """Whether the passage (or a span of it) matches a compiled pattern."""
+        start, end = (span.start, span.end) if span else (self.start, self.end)
+        return pattern.search(self.text, start, end) is not None
 
     def sentence_at(self, position: int) -> Evidence:
         """The sentence of the passage around a character position: a record's evidence, located by code."""
@@ -69,6 +71,26 @@ class Reading:
             if span.start <= position < span.end:
                 return _evidence(self.text, span)
         return _evidence(self.text, Span(self.start, self.end))
+
+    def sentences_naming(self, name: str) -> list[Span]:
+        """The sentences of the passage that name someone (by the last word of their name, as filings do)."""
+        last = name.split()[-1].strip(".,")
+        return [
+            span
+            for span in sentences(self.text, self.start, self.end)
+            if locate(last, self.text, (span.start, span.end)) is not None
+        ]
+
+    def around(self, name: str, sentence_spans: list[Span], before: int = 50, after: int = 70) -> list[Span]:
+        """The words close to each mention of someone, within the sentences that name them: where the verb
+        of what happened to them stands ("appointed Judy Martz to replace Bernard Kerik, who resigned")."""
+        last = re.escape(name.split()[-1].strip(".,"))
+        spans = []
+        for sentence in sentence_spans:
+            for match in re.finditer(rf"\b{last}\b", self.text[sentence.start : sentence.end]):
+                at = sentence.start + match.start()
+                spans.append(Span(max(sentence.start, at - before), min(sentence.end, at + len(last) + after)))
+        return spans
 
     def sentence_naming(self, value: str) -> Evidence | None:
         found = locate(value, self.text, self.window)

@@ -182,3 +182,11 @@ async def test_an_invented_value_never_becomes_a_record(tmp_path: Path) -> None:
     assert len(server.requests) == 4  # two people, each asked and re-asked once
     reasks = [body for body in server.requests if "Input should be" in json.dumps(body["messages"])]
     assert len(reasks) == 2  # each re-ask tells the model the options it must choose from
+
+
+def test_the_predecessor_is_the_person_the_appointee_succeeds() -> None:
+    jane, _ = _appointment_questions()
+    grounding = GroundingContext(source=PEOPLE_TEXT, window=(0, len(PEOPLE_TEXT)))
+    chosen = jane.response_model.model_validate({"action": "appointed", "titles": [], "effective_date": None})
+    record = jane.answer(chosen, grounding)
+    assert record is not None and record.predecessor == "Robert Lane"

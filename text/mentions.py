@@ -24,7 +24,7 @@ _SUFFIX = (
     r"(?:Inc|Incorporated|Corp|Corporation|Company|Co|LLC|L\.L\.C|Ltd|Limited|N\.A|plc|PLC|AG|GmbH|S\.A|N\.V|B\.V"
     r"|L\.P|LP|LLP|Holdings?|Group|Bancorp|Trust|Partners|INC|CORP|CORPORATION|COMPANY|LTD|LIMITED|HOLDINGS)\b\.?"
 )
-_ORG_WORD = r"(?:[A-Z][\w&'’.-]*|&|of|and|de|du|la|at|for|the)"
+_ORG_WORD = r"(?:[A-Z][\w&'’.-]*|&|of|de|du|la|at|for|the)"  # not "and": "Biogen and Reata Inc." is two
 _ORGANIZATION = re.compile(
     rf"\b(?!(?:LLC|Inc|Corp|Ltd|LP|AG|and|And)\b)[A-Z][\w&'’.-]*"
     rf"(?:(?:[ \t]+|[ \t]*\n[ \t]*){_ORG_WORD}){{0,6}}?,?\s+{_SUFFIX}"
@@ -136,7 +136,7 @@ _COMMON_CAPITALIZED = """
     london america europe asia china japan germany canada france india israel technology technologies region
     division degree science engineering clara pacific atlantic valley
 """
-_NOT_NAMES = frozenset(_COMMON_CAPITALIZED.split())
+_NOT_NAMES = frozenset((_COMMON_CAPITALIZED + " governor senator mayor judge general admiral honorable").split())
 _INITIAL_INSIDE = re.compile(rf"\s{_INITIAL}\s")
 
 
@@ -172,7 +172,7 @@ def people(text: str, start: int, end: int) -> list[Mention]:
     honored = {match.group(1) for match in _SURNAME_WITH_HONORIFIC.finditer(text)}
     fullest: dict[str, str] = {}
     for match in _PERSON.finditer(text):
-        name = " ".join(match["name"].split())
+        name = re.sub(r"[’']s$", "", " ".join(match["name"].split()))
         if _looks_like_person(name, honored, _AGE_AFTER.match(text, match.end()) is not None):
             key = normalize.person_name(name)
             if len(name) > len(fullest.get(key, "")):
@@ -222,18 +222,21 @@ _BOARD_SEAT = re.compile(r"\bboard\s+of\s+directors\b|\bdirectors?\b", re.IGNORE
 
 
 def titles(text: str, start: int, end: int) -> list[Mention]:
-    """Officer titles the passage states, each once, longest form first; a board seat as "Director"."""
+    """Officer titles the passage states, each once; a board seat as "Director"."""
     found: dict[str, Mention] = {}
     for match in _TITLE.finditer(text, start, end):
-        title = " ".join((match["core"] + _AREA_STOP.sub("", match["area"])).split()).strip(" ,")
+        area = _AREA_STOP.sub("", match["area"])
+        words = area.strip(" ,").removeprefix("of ").split()
+        if words and _first_names().get_gender(words[0]) != "unknown":
+            area = ""  # "CEO, Ned Barnholt": a person named after the title, not the title's area
+        title = " ".join((match["core"] + area).split()).strip(" ,")
         key = normalize.title(title)
         if key and key not in found:
             found[key] = Mention(title, Span(match.start(), match.start() + len(title)))
     seat = _BOARD_SEAT.search(text, start, end)
     if seat is not None and "director" not in found:
         found["director"] = Mention("Director", Span(seat.start(), seat.end()))
-    ordered = sorted(found.values(), key=lambda mention: mention.span.start)
-    return [m for m in ordered if not any(m is not o and m.text in o.text for o in ordered)][:8]
+    return sorted(found.values(), key=lambda mention: mention.span.start)[:8]
 
 
 # --- amounts and dates ------------------------------------------------------------------------------------
