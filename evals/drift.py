@@ -1,0 +1,118 @@
+"""Do the cassettes still tell the truth? Re-ask the model live and compare its answers with the recordings.
+
+A cassette holds the answer a model gave once. The same model served by another build, on another machine
+or after an upgrade may answer the same request differently (the Sohn and Joss filings did), and replay
+would hide that forever. A live check sends a few recorded documents' requests to the model again and
+reports, call by call, whether each answer is the recorded one.
+
+A call is one planned passage (its kind and span) with its re-asks; its verdict is "same" when every request
+it made live is in the cassette with the same answer, "different" when an answer differs, "unrecorded"
+when a request is not in the cassette at all (the code, the prompt or the client's settings changed since
+recording: the cassette is stale, not the model).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import vcr
+from vcr.request import Request
+
+from eightk.errors import ConfigError, ExtractionFailed
+from eightk.evals.cassettes import body_digest, cassette_path, hash_request_body, vcr_kwargs
+from eightk.evals.dataset import Sample
+from eightk.extract.llm import ModelClient
+from eightk.extract.pipeline import extract_filing
+from eightk.extract.planning import plan_calls
+from eightk.extract.sections import split_sections
+from eightk.prompts import PromptVersion
+
+Verdict = Literal["same", "different", "unrecorded"]
+
+
+@dataclass(frozen=True)
+class CallCheck:
+    call: str  # "appointment 598-1203": the passage's kind and span
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    id: str
+    calls: list[CallCheck]
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(call.verdict == verdict for call in self.calls)
+
+    @property
+    def same(self) -> bool:
+        return all(call.verdict == "same" for call in self.calls)
+
+
+def answer_of(response: dict[str, Any]) -> str:
+    """What the model said in a recorded response: its status and messages, without ids, times or usage."""
+    raw = response["body"]["string"]
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return f"{response['status']['code']} {raw!r}"
+    messages = [(c.get("message") or {}) for c in body.get("choices") or []] if isinstance(body, dict) else body
+    return json.dumps([response["status"]["code"], messages], sort_keys=True)
+
+
+def recorded_answers(cassette: Path) -> dict[str, str]:
+    """Request digest -> recorded answer."""
+    data = json.loads(cassette.read_text(encoding="utf-8"))
+    return {i["request"]["body"]: answer_of(i["response"]) for i in data["interactions"]}
+
+
+async def check_document(sample: Sample, version: PromptVersion, client: ModelClient, cassette: Path) -> DocumentCheck:
+    """Extract `sample` live, capturing every exchange, and judge each planned call against `cassette`."""
+    sent: dict[str, list[dict[str, Any]]] = {}  # request digest -> the messages it sent
+
+    def capture(request: Request) -> Request:
+        body = request.body.decode("utf-8") if isinstance(request.body, bytes) else request.body
+        if body and not body.startswith("sha256:"):
+            sent[body_digest(body)] = json.loads(body).get("messages", [])
+        return hash_request_body(request)
+
+    settings = {k: v for k, v in vcr_kwargs(record=True).items() if k != "allow_playback_repeats"}
+    live = vcr.VCR(**{**settings, "before_record_request": capture})
+    with tempfile.TemporaryDirectory() as scratch, live.use_cassette(str(Path(scratch) / "live.json")) as taped:
+        with suppress(ExtractionFailed):  # every answer failed validation: they are still there to compare
+            await extract_filing(sample.filing, version, client)
+        exchanges = [(request.body.decode("ascii"), answer_of(response))
+                     for request, response in zip(taped.requests, taped.responses, strict=True)]  # fmt: skip
+    recorded = recorded_answers(cassette)
+    planned = plan_calls(sample.filing.text, version, client.context_tokens, split_sections(sample.filing.text))
+    calls = []
+    for call in planned:
+        ours = [(d, answer) for d, answer in exchanges if sent.get(d, [])[: len(call.messages)] == call.messages]
+        exchanges = [exchange for exchange in exchanges if exchange not in ours]
+        calls.append(CallCheck(f"{call.passage.kind or 'window'} {call.passage.start}-{call.passage.end}",
+                               _verdict(ours, recorded)))  # fmt: skip
+    # A request no planned call made (instructor rewrote the messages, say) is judged on its own, not dropped.
+    calls += [CallCheck(f"request {digest[7:19]}", _verdict([(digest, a)], recorded)) for digest, a in exchanges]
+    return DocumentCheck(sample.id, calls)
+
+
+def _verdict(exchanges: list[tuple[str, str]], recorded: dict[str, str]) -> Verdict:
+    if not exchanges or any(digest not in recorded for digest, _ in exchanges):
+        return "unrecorded"
+    return "different" if any(recorded[digest] != answer for digest, answer in exchanges) else "same"
+
+
+async def live_check(
+    version: PromptVersion, samples: list[Sample], client: ModelClient, root: Path, limit: int
+) -> list[DocumentCheck]:
+    """The first `limit` of `samples` recorded for this version and model, each re-run live and judged."""
+    recorded = [(s, cassette_path(client.model, version.name, s.id, root)) for s in samples]
+    chosen = [(sample, path) for sample, path in recorded if path.is_file()][:limit]
+    if not chosen:
+        raise ConfigError(f"no recordings of {version.name} on {client.model} in {root} to check")
+    return [await check_document(sample, version, client, path) for sample, path in chosen]
