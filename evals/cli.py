@@ -13,7 +13,7 @@ from rich.table import Table
 from eightk.evals import drift
 from eightk.evals.baseline import load_baseline, regressions, write_baseline
 from eightk.evals.cassettes import cassette_root
-from eightk.evals.compare import compare, to_html, to_markdown
+from eightk.evals.compare import compare, shown_precision, to_html, to_markdown
 from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.log import EvalLog
 from eightk.evals.runner import run_eval_sync
@@ -49,9 +49,9 @@ def print_run(run: EvalLog) -> None:
         table.add_column(column, justify="left" if column == "field" else "right")
     for (record_type, name), counts in sorted(report.field_counts().items()):
         table.add_row(f"{record_type}.{name}", str(counts.tp), str(counts.fp), str(counts.fn),
-                      _fmt(counts.precision), _fmt(counts.recall), _fmt(counts.f1))  # fmt: skip
+                      shown_precision(counts), _fmt(counts.recall), _fmt(counts.f1))  # fmt: skip
     micro = report.micro
-    table.add_row("[bold]micro", str(micro.tp), str(micro.fp), str(micro.fn), _fmt(micro.precision),
+    table.add_row("[bold]micro", str(micro.tp), str(micro.fp), str(micro.fn), shown_precision(micro),
                   _fmt(micro.recall), f"[bold]{_fmt(micro.f1)}")  # fmt: skip
     console.print(table)
     console.print(
