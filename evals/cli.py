@@ -227,15 +227,18 @@ def compare_command(
 def prompts_command(
     paths: Annotated[list[Path] | None, typer.Argument(help="Your own prompt files, or folders of them.")] = None,
 ) -> None:
-    """List prompt versions, the bundled ones and yours: name, strategy, hash and what each does."""
+    """List prompt versions, the bundled ones and yours: name, file (copy one to start a version), strategy,
+    hash and what each does."""
     with friendly_errors():
-        files = [(PROMPT_DIR / f"{name}.yaml", "bundled") for name in available_prompts()]
+        files = [PROMPT_DIR / f"{name}.yaml" for name in available_prompts()]
         for path in paths or []:
-            files += [(file, str(file)) for file in (sorted(path.glob("*.yaml")) if path.is_dir() else [path])]
+            files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        versions = [load_prompt(str(file)) for file in files]
         table = Table(show_lines=True)
-        for column in ("name", "file", "strategy", "sha256", "description"):
-            table.add_column(column, overflow="fold")
-        for file, shown in files:
-            version = load_prompt(str(file))
-            table.add_row(version.name, shown, version.strategy, version.sha256[:12], version.description)
+        for column in ("name", "strategy", "sha256", "description"):
+            table.add_column(column, no_wrap=column != "description")
+        for version in versions:
+            table.add_row(version.name, version.strategy, version.sha256[:12], version.description)
         console.print(table)
+        for version, file in zip(versions, files, strict=True):
+            console.print(f"{version.name}: {file}", soft_wrap=True, highlight=False)

@@ -124,7 +124,7 @@ def test_a_new_prompt_version_from_a_copy_is_recorded_and_compared(own_set: tupl
 
     code, output = invoke("prompts", str(mine))
     assert code == 0 and "mine" in output and load_prompt(str(mine)).sha256[:12] in output
-    assert load_prompt("v2").sha256[:12] in output and "bundled" in output
+    assert load_prompt("v2").sha256[:12] in output and "v2.yaml" in output
 
     def by_prompt(body: dict[str, Any]) -> Reply:  # the edited prompt misses the upfront payment
         worse = copy.deepcopy(GOOD_DEAL)
