@@ -17,6 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from eightk.errors import ConfigError
 from eightk.extract.reader import Filing, read_filing
 from eightk.schemas import FilingExtraction, GroundingContext
@@ -86,7 +88,11 @@ def read_gold(path: Path) -> dict[str, Any]:
 def load_gold(path: Path, source: str) -> FilingExtraction:
     """Gold validated against its filing: every evidence quote must occur in the text."""
     data = {key: value for key, value in read_gold(path).items() if not key.startswith("$")}
-    return FilingExtraction.model_validate(data, context=GroundingContext(source=source).as_context())
+    try:
+        return FilingExtraction.model_validate(data, context=GroundingContext(source=source).as_context())
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"{path} does not hold for its filing: {problems}") from None
 
 
 def load_dataset(

@@ -106,6 +106,10 @@ def test_own_set_records_beside_its_gold_replays_and_live_checks(own_set: tuple[
         assert code == exit_code and verdict in output, output
     assert "deal " in output and "(different)" in output and "1 of 1 answers differ" in output
 
+    (gold / "acme-license.json").write_text((gold / "acme-license.json").read_text().replace(EVIDENCE, "Acme sold"))
+    code, output = invoke("eval", *folders)
+    assert code == 1 and "does not hold for its filing" in output and "Traceback" not in output
+
 
 def live_options(url: str) -> tuple[str, ...]:
     return ("--base-url", url, "--model", "fake", "--dialect", "json_schema")
