@@ -14,6 +14,8 @@ from fakeserver import FakeOpenAI, Reply, answer
 from typer.testing import CliRunner
 
 from eightk.cli import app
+from eightk.errors import ConfigError
+from eightk.evals import cassettes
 from eightk.evals.gold import GUIDELINES
 from eightk.prompts import PROMPT_DIR, load_prompt
 
@@ -148,3 +150,12 @@ def test_a_new_prompt_version_from_a_copy_is_recorded_and_compared(own_set: tupl
     assert "acme-license" in output and "-0.074" in output  # the upfront payment lost
     assert "mine ┃" in output and str(mine) not in output.replace("\n", "")  # columns are named by version
     assert "mine" in report.read_text()
+
+
+def test_recording_never_writes_into_an_installed_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    installed = tmp_path / "site-packages" / "cassettes"  # what CASSETTE_DIR is outside a checkout: no folder
+    monkeypatch.setattr(cassettes, "CASSETTE_DIR", installed)
+    with pytest.raises(ConfigError, match="pass --cassettes DIR"):
+        cassettes.writable_root(cassettes.cassette_root())
+    assert cassettes.cassette_root(gold=tmp_path / "gold") == tmp_path / "cassettes"
+    assert cassettes.writable_root(tmp_path / "mine") == tmp_path / "mine"
