@@ -5,17 +5,16 @@ or after an upgrade may answer the same request differently (the Sohn and Joss f
 would hide that forever. A live check sends a few recorded documents' requests to the model again and
 reports, call by call, whether each answer is the recorded one.
 
-A call is one planned passage (its kind and span) with its re-asks; its verdict is "same" when every request
-it made live is in the cassette with the same answer, "different" when an answer differs, "unrecorded"
-when a request is not in the cassette at all (the code, the prompt or the client's settings changed since
-recording: the cassette is stale, not the model).
+Answers are judged per passage read (its kind and span: the calls about it, with their re-asks): "same"
+when every request made live is in the cassette with the same answer, "different" when an answer differs,
+"unrecorded" when a request is not in the cassette at all (the code, the prompt or the client's settings
+changed since recording: the cassette is stale, not the model).
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,13 +23,13 @@ import vcr
 from vcr.request import Request
 
 from eightk.errors import ConfigError, ExtractionFailed
-from eightk.evals.cassettes import body_digest, cassette_path, hash_request_body, vcr_kwargs
+from eightk.evals.cassettes import cassette_path, hash_request_body, vcr_kwargs
 from eightk.evals.dataset import Sample
 from eightk.extract.llm import ModelClient
 from eightk.extract.pipeline import extract_filing
-from eightk.extract.planning import plan_calls
-from eightk.extract.sections import split_sections
+from eightk.extract.results import CallTrace
 from eightk.prompts import PromptVersion
+from eightk.schemas.evidence import active_grounding
 
 Verdict = Literal["same", "different", "unrecorded"]
 
@@ -72,37 +71,47 @@ def recorded_answers(cassette: Path) -> dict[str, str]:
 
 
 async def check_document(sample: Sample, version: PromptVersion, client: ModelClient, cassette: Path) -> DocumentCheck:
-    """Extract `sample` live, capturing every exchange, and judge each planned call against `cassette`."""
-    sent: dict[str, list[dict[str, Any]]] = {}  # request digest -> the messages it sent
+    """Extract `sample` live, capturing every exchange, and judge each passage's calls against `cassette`.
+
+    An exchange is filed under the passage whose grounding is active when it is recorded (the pipeline
+    grounds each call in its passage), so the calls are the ones actually made, whatever planned them.
+    """
+    passage_of: dict[str, tuple[int, int] | None] = {}  # request digest -> the span of the passage it asked about
 
     def capture(request: Request) -> Request:
-        body = request.body.decode("utf-8") if isinstance(request.body, bytes) else request.body
-        if body and not body.startswith("sha256:"):
-            sent[body_digest(body)] = json.loads(body).get("messages", [])
-        return hash_request_body(request)
+        grounding = active_grounding()
+        hashed = hash_request_body(request)
+        passage_of[hashed.body.decode("ascii")] = grounding.window if grounding is not None else None
+        return hashed
 
     settings = {k: v for k, v in vcr_kwargs(record=True).items() if k != "allow_playback_repeats"}
     live = vcr.VCR(**{**settings, "before_record_request": capture})
     with tempfile.TemporaryDirectory() as scratch, live.use_cassette(str(Path(scratch) / "live.json")) as taped:
-        with suppress(ExtractionFailed):  # every answer failed validation: they are still there to compare
-            await extract_filing(sample.filing, version, client)
+        try:
+            traces = (await extract_filing(sample.filing, version, client)).calls
+        except ExtractionFailed as error:  # every answer failed validation: they are still there to compare
+            traces = [call for call in error.calls if isinstance(call, CallTrace)]
         exchanges = [(request.body.decode("ascii"), answer_of(response))
                      for request, response in zip(taped.requests, taped.responses, strict=True)]  # fmt: skip
     recorded = recorded_answers(cassette)
-    planned = plan_calls(sample.filing.text, version, client.context_tokens, split_sections(sample.filing.text))
     calls = []
-    for call in planned:
-        ours = [(d, answer) for d, answer in exchanges if sent.get(d, [])[: len(call.messages)] == call.messages]
-        exchanges = [exchange for exchange in exchanges if exchange not in ours]
-        calls.append(CallCheck(f"{call.passage.kind or 'window'} {call.passage.start}-{call.passage.end}",
-                               _verdict(ours, recorded)))  # fmt: skip
-    # A request no planned call made (instructor rewrote the messages, say) is judged on its own, not dropped.
-    calls += [CallCheck(f"request {digest[7:19]}", _verdict([(digest, a)], recorded)) for digest, a in exchanges]
+    for span in dict.fromkeys(passage_of.get(digest) for digest, _ in exchanges):
+        ours = [(digest, answer) for digest, answer in exchanges if passage_of.get(digest) == span]
+        calls.append(CallCheck(_label(span, traces), _verdict(ours, recorded)))
     return DocumentCheck(sample.id, calls)
 
 
+def _label(span: tuple[int, int] | None, traces: list[CallTrace]) -> str:
+    """A passage as the eval log names its calls: "appointment 598-1203", "deal 96-366 (2 calls)"."""
+    if span is None:
+        return "a call outside any passage"
+    kinds = [trace.kind or "window" for trace in traces if (trace.start, trace.end) == span]
+    calls = f" ({len(kinds)} calls)" if len(kinds) > 1 else ""
+    return f"{'/'.join(dict.fromkeys(kinds)) or 'passage'} {span[0]}-{span[1]}{calls}"
+
+
 def _verdict(exchanges: list[tuple[str, str]], recorded: dict[str, str]) -> Verdict:
-    if not exchanges or any(digest not in recorded for digest, _ in exchanges):
+    if any(digest not in recorded for digest, _ in exchanges):
         return "unrecorded"
     return "different" if any(recorded[digest] != answer for digest, answer in exchanges) else "same"
 
