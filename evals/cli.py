@@ -146,19 +146,20 @@ def print_live_checks(checks: dict[str, list[drift.DocumentCheck]], model: str) 
     drifted = 0
     for version, documents in checks.items():
         table = Table(title=f"{version} on {model}: live answers vs recorded")
-        for column in ("document", "calls", "same", "different", "unrecorded", "calls that differ"):
-            table.add_column(column, justify="left" if column in ("document", "calls that differ") else "right")
+        numbers = ("passages", "same", "different", "unrecorded")
+        for column in ("document", *numbers, "passages answered otherwise"):
+            table.add_column(column, justify="right" if column in numbers else "left")
         for document in documents:
-            off = [f"{c.call} ({c.verdict})" for c in document.calls if c.verdict != "same"]
-            table.add_row(document.id, str(len(document.calls)), str(document.count("same")),
+            off = [f"{p.passage} ({p.verdict})" for p in document.passages if p.verdict != "same"]
+            table.add_row(document.id, str(len(document.passages)), str(document.count("same")),
                           str(document.count("different")), str(document.count("unrecorded")),
                           "; ".join(off) or "[green]none")  # fmt: skip
         console.print(table)
-        calls = sum(len(d.calls) for d in documents)
-        differ = sum(len(d.calls) - d.count("same") for d in documents)
+        passages = sum(len(d.passages) for d in documents)
+        differ = sum(len(d.passages) - d.count("same") for d in documents)
         same_documents = sum(d.same for d in documents)
         console.print(f"{version}: {same_documents} of {len(documents)} documents answered as recorded; "
-                      f"{differ} of {calls} answers differ")  # fmt: skip
+                      f"{differ} of {passages} passages answered otherwise")  # fmt: skip
         drifted += differ
     if drifted:
         console.print(

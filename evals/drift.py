@@ -35,22 +35,22 @@ Verdict = Literal["same", "different", "unrecorded"]
 
 
 @dataclass(frozen=True)
-class CallCheck:
-    call: str  # "appointment 598-1203": the passage's kind and span
+class PassageCheck:
+    passage: str  # "appointment 598-1203": its kind and span, as the eval log names its calls
     verdict: Verdict
 
 
 @dataclass(frozen=True)
 class DocumentCheck:
     id: str
-    calls: list[CallCheck]
+    passages: list[PassageCheck]
 
     def count(self, verdict: Verdict) -> int:
-        return sum(call.verdict == verdict for call in self.calls)
+        return sum(passage.verdict == verdict for passage in self.passages)
 
     @property
     def same(self) -> bool:
-        return all(call.verdict == "same" for call in self.calls)
+        return all(passage.verdict == "same" for passage in self.passages)
 
 
 def answer_of(response: dict[str, Any]) -> str:
@@ -94,11 +94,11 @@ async def check_document(sample: Sample, version: PromptVersion, client: ModelCl
         exchanges = [(request.body.decode("ascii"), answer_of(response))
                      for request, response in zip(taped.requests, taped.responses, strict=True)]  # fmt: skip
     recorded = recorded_answers(cassette)
-    calls = []
+    checks = []
     for span in dict.fromkeys(passage_of.get(digest) for digest, _ in exchanges):
         ours = [(digest, answer) for digest, answer in exchanges if passage_of.get(digest) == span]
-        calls.append(CallCheck(_label(span, traces), _verdict(ours, recorded)))
-    return DocumentCheck(sample.id, calls)
+        checks.append(PassageCheck(_label(span, traces), _verdict(ours, recorded)))
+    return DocumentCheck(sample.id, checks)
 
 
 def _label(span: tuple[int, int] | None, traces: list[CallTrace]) -> str:
