@@ -178,6 +178,7 @@ def _run_view(run: EvalLog, sample: Sample) -> dict[str, object]:
         "predicted": bool(result.extraction.records()),
         "pairs": _pair_rows(sample.gold, result.extraction, score),
         "calls": len(result.calls),
+        "passages": len({(call.start, call.end) for call in result.calls}),
         "unsent": document.gold_records - document.gold_records_sent,
         "failed_calls": sum(call.outcome == "failed" for call in result.calls),
     }
