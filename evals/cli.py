@@ -148,7 +148,7 @@ def print_live_checks(checks: dict[str, list[drift.DocumentCheck]], model: str) 
         table = Table(title=f"{version} on {model}: live answers vs recorded")
         numbers = ("passages", "same", "different", "unrecorded")
         for column in ("document", *numbers, "passages answered otherwise"):
-            table.add_column(column, justify="right" if column in numbers else "left")
+            table.add_column(column, justify="right" if column in numbers else "left", overflow="fold")
         for document in documents:
             off = [f"{p.passage} ({p.verdict})" for p in document.passages if p.verdict != "same"]
             table.add_row(document.id, str(len(document.passages)), str(document.count("same")),
