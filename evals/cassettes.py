@@ -16,9 +16,10 @@ from typing import Any
 import vcr
 from vcr.request import Request
 
+from eightk.errors import ConfigError
 from eightk.evals.dataset import PROJECT_ROOT
 
-CASSETTE_DIR = PROJECT_ROOT / "cassettes"
+CASSETTE_DIR = PROJECT_ROOT / "cassettes"  # the bundled eval set's recordings, in a checkout of the project
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
 KEPT_RESPONSE_HEADERS = {"content-type", "retry-after"}
 
@@ -65,8 +66,26 @@ def write_empty_cassette(path: Path) -> None:
     path.write_text(json.dumps({"version": 1, "interactions": []}, indent=4) + "\n", encoding="utf-8")
 
 
-def cassette_path(model: str, prompt: str, doc_id: str) -> Path:
-    return CASSETTE_DIR / _slug(model) / prompt / f"{doc_id}.json"
+def cassette_root(cassettes: str | Path | None = None, gold: str | Path | None = None) -> Path:
+    """Where an eval set's recordings live: the folder named, else `cassettes/` beside the user's own gold
+    folder (their recordings belong with their gold, not inside the installed package), else the project's."""
+    if cassettes is not None:
+        return Path(cassettes)
+    if gold is not None:
+        return Path(gold).resolve().parent / "cassettes"
+    return CASSETTE_DIR
+
+
+def writable_root(root: Path) -> Path:
+    """`root`, unless it is the bundled folder of an installed package (no checkout): recording must not
+    write into site-packages."""
+    if root == CASSETTE_DIR and not root.is_dir():
+        raise ConfigError(f"{root} is not a project checkout's cassettes folder; pass --cassettes DIR to record")
+    return root
+
+
+def cassette_path(model: str, prompt: str, doc_id: str, root: Path = CASSETTE_DIR) -> Path:
+    return root / _slug(model) / prompt / f"{doc_id}.json"
 
 
 def recorder(record: bool = False) -> vcr.VCR:

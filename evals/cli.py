@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -9,11 +10,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from eightk.evals import drift
 from eightk.evals.baseline import load_baseline, regressions, write_baseline
-from eightk.evals.compare import compare, to_html, to_markdown
-from eightk.evals.dataset import load_dataset
+from eightk.evals.cassettes import cassette_root
+from eightk.evals.compare import compare, shown_precision, to_html, to_markdown
+from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.log import EvalLog
 from eightk.evals.runner import run_eval_sync
+from eightk.extract.cli import BaseUrlOption, DialectOption, friendly_errors
+from eightk.extract.llm import ModelClient
+from eightk.prompts import PROMPT_DIR, available_prompts, load_prompt
 
 console = Console()
 DEFAULT_LOG_DIR = Path("logs")
@@ -26,6 +32,10 @@ SourceOption = Annotated[
 ]
 CorpusOption = Annotated[str | None, typer.Option(help="Your own folder of filings (with --gold).")]
 GoldOption = Annotated[str | None, typer.Option(help="Your own folder of gold files, one per filing (with --corpus).")]
+CassettesOption = Annotated[
+    str | None,
+    typer.Option(help="Folder of recorded model answers. Default: cassettes/ beside --gold, else the project's."),
+]
 
 
 def _fmt(value: float) -> str:
@@ -39,9 +49,9 @@ def print_run(run: EvalLog) -> None:
         table.add_column(column, justify="left" if column == "field" else "right")
     for (record_type, name), counts in sorted(report.field_counts().items()):
         table.add_row(f"{record_type}.{name}", str(counts.tp), str(counts.fp), str(counts.fn),
-                      _fmt(counts.precision), _fmt(counts.recall), _fmt(counts.f1))  # fmt: skip
+                      shown_precision(counts), _fmt(counts.recall), _fmt(counts.f1))  # fmt: skip
     micro = report.micro
-    table.add_row("[bold]micro", str(micro.tp), str(micro.fp), str(micro.fn), _fmt(micro.precision),
+    table.add_row("[bold]micro", str(micro.tp), str(micro.fp), str(micro.fn), shown_precision(micro),
                   _fmt(micro.recall), f"[bold]{_fmt(micro.f1)}")  # fmt: skip
     console.print(table)
     console.print(
@@ -68,17 +78,35 @@ def eval_command(
     source: SourceOption = None,
     corpus: CorpusOption = None,
     gold: GoldOption = None,
+    cassettes: CassettesOption = None,
+    base_url: BaseUrlOption = None,
+    dialect: DialectOption = None,
+    live_check: Annotated[
+        int,
+        typer.Option(
+            help="Re-run the first N recorded documents live and report every answer that differs from its "
+            "recording (exit 1 if any does); scores nothing.",
+            min=0,
+        ),
+    ] = 0,
     update_baseline: Annotated[bool, typer.Option(help="Write these scores to evals/baseline.json.")] = False,
     check_baseline: Annotated[bool, typer.Option(help="Exit 1 if a score fell below the baseline.")] = False,
     log_dir: LogDirOption = DEFAULT_LOG_DIR,
 ) -> None:
     """Score prompt versions on the eval set, replaying cassettes offline (or recording them)."""
-    from eightk.extract.cli import friendly_errors
+    from eightk.extract.config import make_client
 
     with friendly_errors():
+        root = cassette_root(cassettes, gold)
+        versions = prompt or ["v1", "v2"]
+        if live_check:
+            samples = load_dataset(data, docs, sources=source, corpus=corpus, gold=gold)
+            client = make_client(model, base_url, dialect=dialect)
+            checks = asyncio.run(_live_checks(versions, samples, client, root, live_check))
+            raise typer.Exit(print_live_checks(checks, client.model))
         mode = "all" if record else "changed" if record_changed else "missing" if record_missing else "none"
         runs = run_eval_sync(
-            prompt or ["v1", "v2"],
+            versions,
             model=model,
             pattern=docs,
             record=mode,
@@ -86,7 +114,10 @@ def eval_command(
             sources=source,
             corpus=corpus,
             gold=gold,
+            cassettes=root,
+            client=make_client(model, base_url, dialect=dialect) if mode != "none" else None,
         )
+        console.print(f"cassettes: {root}", highlight=False)
         for run in runs.values():
             print_run(run)
             console.print(f"log: {run.write(log_dir)}")
@@ -99,6 +130,43 @@ def eval_command(
                 console.print(f"[red]regression:[/] {line}")
             if fell:
                 raise typer.Exit(1)
+
+
+async def _live_checks(
+    versions: list[str], samples: list[Sample], client: ModelClient, root: Path, limit: int
+) -> dict[str, list[drift.DocumentCheck]]:
+    try:
+        return {name: await drift.live_check(load_prompt(name), samples, client, root, limit) for name in versions}
+    finally:
+        await client.aclose()
+
+
+def print_live_checks(checks: dict[str, list[drift.DocumentCheck]], model: str) -> int:
+    """A table per prompt version; 1 when any answer differs from its recording (or is not recorded)."""
+    drifted = 0
+    for version, documents in checks.items():
+        table = Table(title=f"{version} on {model}: live answers vs recorded")
+        numbers = ("passages", "same", "different", "unrecorded")
+        for column in ("document", *numbers, "passages answered otherwise"):
+            table.add_column(column, justify="right" if column in numbers else "left", overflow="fold")
+        for document in documents:
+            off = [f"{p.passage} ({p.verdict})" for p in document.passages if p.verdict != "same"]
+            table.add_row(document.id, str(len(document.passages)), str(document.count("same")),
+                          str(document.count("different")), str(document.count("unrecorded")),
+                          "; ".join(off) or "[green]none")  # fmt: skip
+        console.print(table)
+        passages = sum(len(d.passages) for d in documents)
+        differ = sum(len(d.passages) - d.count("same") for d in documents)
+        same_documents = sum(d.same for d in documents)
+        console.print(f"{version}: {same_documents} of {len(documents)} documents answered as recorded; "
+                      f"{differ} of {passages} passages answered otherwise")  # fmt: skip
+        drifted += differ
+    if drifted:
+        console.print(
+            "[red]live answers differ from the cassettes:[/] replayed scores describe the recording, not the model "
+            "as it answers now (unrecorded: the code or settings changed since recording)"
+        )
+    return 1 if drifted else 0
 
 
 def _runs(a: str, b: str, log_dir: Path, **eval_options: object) -> tuple[EvalLog, EvalLog]:
@@ -121,21 +189,20 @@ def compare_command(
     source: SourceOption = None,
     corpus: CorpusOption = None,
     gold: GoldOption = None,
+    cassettes: CassettesOption = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the comparison as Markdown here.")] = None,
     html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
     log_dir: LogDirOption = DEFAULT_LOG_DIR,
 ) -> None:
     """Compare two prompt versions field by field, with a paired-bootstrap interval of the F1 delta."""
-    from eightk.extract.cli import friendly_errors
-
     with friendly_errors():
-        comparison = compare(
-            *_runs(a, b, log_dir, model=model, pattern=docs, data=data, sources=source, corpus=corpus, gold=gold)
-        )
+        options = {"model": model, "pattern": docs, "data": data, "sources": source, "corpus": corpus,
+                   "gold": gold, "cassettes": cassettes}  # fmt: skip
+        comparison = compare(*_runs(a, b, log_dir, **options))
         for title, rows in (("record type", comparison.type_rows), ("field", comparison.field_rows),
                             ("document", comparison.document_rows)):  # fmt: skip
             table = Table(title=f"F1 by {title}")
-            for column in (title, a, b, "delta"):
+            for column in (title, comparison.a.prompt, comparison.b.prompt, "delta"):
                 table.add_column(column, justify="left" if column == title else "right")
             for row in rows:
                 color = "green" if row.delta > 1e-9 else "red" if row.delta < -1e-9 else "dim"
@@ -156,3 +223,23 @@ def compare_command(
                 encoding="utf-8",
             )
             console.print(f"html: {html}")
+
+
+def prompts_command(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Your own prompt files, or folders of them.")] = None,
+) -> None:
+    """List prompt versions, the bundled ones and yours: name, file (copy one to start a version), strategy,
+    hash and what each does."""
+    with friendly_errors():
+        files = [PROMPT_DIR / f"{name}.yaml" for name in available_prompts()]
+        for path in paths or []:
+            files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        versions = [load_prompt(str(file)) for file in files]
+        table = Table(show_lines=True)
+        for column in ("name", "strategy", "sha256", "description"):
+            table.add_column(column, no_wrap=column != "description")
+        for version in versions:
+            table.add_row(version.name, version.strategy, version.sha256[:12], version.description)
+        console.print(table)
+        for version, file in zip(versions, files, strict=True):
+            console.print(f"{version.name}: {file}", soft_wrap=True, highlight=False)

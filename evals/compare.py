@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from eightk.errors import ConfigError
 from eightk.evals.dataset import Sample
 from eightk.evals.log import EvalLog
 from eightk.evals.scorer import Counts, DocumentScore, compare_field
@@ -91,15 +92,22 @@ def compare(a: EvalLog, b: EvalLog) -> Comparison:
     type_rows.append(Row("all (micro)", a.report.micro.f1, b.report.micro.f1))
     docs_b = {d.doc_id: d for d in b.report.documents}
     document_rows = [Row(d.doc_id, d.total.f1, docs_b[d.doc_id].total.f1) for d in a.report.documents]
+    document_rows.sort(key=lambda row: (row.delta, row.name))  # regressions first: what a reviewer reads first
     paired_b = [docs_b[d.doc_id] for d in a.report.documents]
     low, high = paired_bootstrap(a.report.documents, paired_b) if a.report.documents else (0.0, 0.0)
     return Comparison(a, b, field_rows, type_rows, document_rows, b.report.micro.f1 - a.report.micro.f1, low, high)
+
+
+def shown_precision(counts: Counts) -> str:
+    """Precision as a reader should see it: "n/a" where nothing was predicted (the scorer counts it 1.0)."""
+    return f"{counts.precision:.3f}" if counts.tp + counts.fp else "n/a"
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape())
     env.filters["pct"] = lambda value: f"{value:.3f}"
     env.filters["signed"] = lambda value: f"{value:+.3f}"
+    env.filters["precision"] = shown_precision
     return env
 
 
@@ -159,25 +167,43 @@ def _pair_rows(gold: FilingExtraction, predicted: FilingExtraction, score: Docum
     return rows
 
 
+def _run_view(run: EvalLog, sample: Sample) -> dict[str, object]:
+    """One version on one document: its scores, its records against gold, and what it sent to the model."""
+    document = next(d for d in run.documents if d.id == sample.id)
+    result = document.result
+    score = document.score()
+    return {
+        "name": run.prompt,
+        "score": score,
+        "predicted": bool(result.extraction.records()),
+        "pairs": _pair_rows(sample.gold, result.extraction, score),
+        "calls": len(result.calls),
+        "passages": len({(call.start, call.end) for call in result.calls}),
+        "unsent": document.gold_records - document.gold_records_sent,
+        "failed_calls": sum(call.outcome == "failed" for call in result.calls),
+    }
+
+
 def to_html(comparison: Comparison, samples: list[Sample]) -> str:
-    """One self-contained page: tables, then per document the text with evidence marked, gold vs predicted."""
+    """One self-contained page: an index of documents by F1 delta (regressions first), the summary tables,
+    then per document its text with the passages each version sent and the evidence marked, gold vs predicted.
+    """
+    by_id = {sample.id: sample for sample in samples}
+    absent = [row.name for row in comparison.document_rows if row.name not in by_id]
+    if absent:
+        raise ConfigError(f"the data given has no filing for {len(absent)} compared documents, e.g. {absent[0]}")
     documents = []
-    for sample in samples:
+    for row in comparison.document_rows:
+        sample = by_id[row.name]
         text = sample.filing.text
-        spans: list[tuple[int, int, str]] = []
-        for label, record_sets in (("gold", [sample.gold]),
-                                   ("a", [comparison.a.results[sample.id].extraction]),
-                                   ("b", [comparison.b.results[sample.id].extraction])):  # fmt: skip
-            for extraction in record_sets:
-                for record in extraction.records():
-                    spans += [
-                        (e.start, e.end, f"ev-{label}")
-                        for e in record.evidence
-                        if e.start is not None and e.end is not None
-                    ]
-        runs = {}
+        spans = [(e.start, e.end, "ev-gold") for r in sample.gold.records() for e in r.evidence
+                 if e.start is not None and e.end is not None]  # fmt: skip
         for label, run in (("a", comparison.a), ("b", comparison.b)):
-            score = next(d for d in run.report.documents if d.doc_id == sample.id)
-            runs[label] = {"score": score, "pairs": _pair_rows(sample.gold, run.results[sample.id].extraction, score)}
-        documents.append({"id": sample.id, "text": highlight(text, spans), "runs": runs})
+            result = run.results[sample.id]
+            spans += [(call.start, call.end, f"sent-{label}") for call in result.calls]
+            spans += [(e.start, e.end, f"ev-{label}") for r in result.extraction.records() for e in r.evidence
+                      if e.start is not None and e.end is not None]  # fmt: skip
+        runs = {"a": _run_view(comparison.a, sample), "b": _run_view(comparison.b, sample)}
+        documents.append({"id": sample.id, "row": row, "text": highlight(text, spans), "runs": runs,
+                          "gold_records": len(sample.gold.records())})  # fmt: skip
     return _environment().get_template("report.html.j2").render(c=comparison, documents=documents)

@@ -9,11 +9,15 @@ read from the shared data folder beside the project (never copied into it): `cor
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from eightk.errors import ConfigError
 from eightk.extract.reader import Filing, read_filing
@@ -70,11 +74,25 @@ class Sample:
         return load_gold(self.gold_path, self.filing.text)
 
 
+def read_gold(path: Path) -> dict[str, Any]:
+    """A gold file's JSON object, as written (keys starting with "$" are notes for the annotator)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ConfigError(f"{path} is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a JSON object")
+    return data
+
+
 def load_gold(path: Path, source: str) -> FilingExtraction:
     """Gold validated against its filing: every evidence quote must occur in the text."""
-    return FilingExtraction.model_validate_json(
-        path.read_text(encoding="utf-8"), context=GroundingContext(source=source).as_context()
-    )
+    data = {key: value for key, value in read_gold(path).items() if not key.startswith("$")}
+    try:
+        return FilingExtraction.model_validate(data, context=GroundingContext(source=source).as_context())
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"{path} does not hold for its filing: {problems}") from None
 
 
 def load_dataset(
@@ -86,7 +104,8 @@ def load_dataset(
     gold: str | Path | None = None,
 ) -> list[Sample]:
     """Every gold file whose id matches `pattern`, with its filing: from the bundled sources (all, or those
-    named), or from a user's own `corpus` and `gold` folders. A gold file without its filing is an error."""
+    named), or from a user's own `corpus` and `gold` folders. A gold file without its filing is an error, and
+    so is finding no gold file at all (a typo in a glob or a folder scores nothing, silently, otherwise)."""
     if (corpus is None) != (gold is None):
         raise ConfigError("give both --corpus (the filings) and --gold (their gold files), or neither")
     chosen = (
@@ -96,8 +115,9 @@ def load_dataset(
     )
     samples = []
     for source in chosen:
-        if not source.gold.is_dir():
-            raise ConfigError(f"gold folder {source.gold} not found")
+        for folder, what in ((source.gold, "gold"), (source.filings, "filings")):
+            if not folder.is_dir():
+                raise ConfigError(f"{what} folder {folder} not found")
         for gold_path in sorted(source.gold.glob("*.json")):
             if not fnmatch.fnmatch(gold_path.stem, pattern):
                 continue
@@ -106,4 +126,7 @@ def load_dataset(
             if path is None:
                 raise ConfigError(f"no filing for gold {gold_path.name} in {source.filings}")
             samples.append(Sample(id=gold_path.stem, path=path, gold_path=gold_path, source=source.name))
+    if not samples:
+        folders = ", ".join(str(source.gold) for source in chosen)
+        raise ConfigError(f"no gold file matching {pattern!r} in {folders}")
     return samples

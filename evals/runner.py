@@ -12,8 +12,16 @@ from typing import Literal
 
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from eightk.errors import ExtractionFailed, ReplayMiss, TransportError
-from eightk.evals.cassettes import CASSETTE_DIR, _slug, cassette_path, recorder, write_empty_cassette
+from eightk.errors import ConfigError, ExtractionFailed, ReplayMiss, TransportError
+from eightk.evals.cassettes import (
+    CASSETTE_DIR,
+    _slug,
+    cassette_path,
+    cassette_root,
+    recorder,
+    writable_root,
+    write_empty_cassette,
+)
 from eightk.evals.dataset import Sample, load_dataset
 from eightk.evals.log import DocumentLog, EvalLog
 from eightk.evals.recall import passage_recall
@@ -28,13 +36,33 @@ RecordMode = Literal["none", "all", "missing", "changed"]
 REPLAY_URL = "http://127.0.0.1:9/v1"  # never contacted: every request is answered from a cassette
 
 
-def model_card_path(model: str) -> Path:
-    return CASSETTE_DIR / _slug(model) / "model.json"
+def model_card_path(model: str, root: Path = CASSETTE_DIR) -> Path:
+    return root / _slug(model) / "model.json"
 
 
-def replay_client(model: str) -> ModelClient:
+def recorded_models(root: Path) -> list[str]:
+    return sorted(json.loads(card.read_text(encoding="utf-8"))["model"] for card in root.glob("*/model.json"))
+
+
+def replay_model(model: str | None, root: Path) -> str:
+    """The model to replay: the one named, else the only one recorded in `root`, else the embedded model."""
+    from eightk.extract.server import default_model_path
+
+    recorded = recorded_models(root)
+    return model or (recorded[0] if len(recorded) == 1 else default_model_path().stem)
+
+
+def replay_client(model: str, root: Path = CASSETTE_DIR) -> ModelClient:
     """A client configured exactly as the recording one was, pointed at nothing."""
-    card = json.loads(model_card_path(model).read_text(encoding="utf-8"))
+    path = model_card_path(model, root)
+    if not path.is_file():
+        recorded = ", ".join(recorded_models(root)) if root.is_dir() else ""
+        raise ConfigError(
+            f"no recordings of model {model} in {root}"
+            + (f" (recorded: {recorded})" if recorded else "")
+            + "; record them with --record-missing"
+        )
+    card = json.loads(path.read_text(encoding="utf-8"))
     return ModelClient(
         model=card["model"],
         base_url=REPLAY_URL,
@@ -46,8 +74,8 @@ def replay_client(model: str) -> ModelClient:
     )
 
 
-def _write_model_card(client: ModelClient) -> None:
-    path = model_card_path(client.model)
+def _write_model_card(client: ModelClient, root: Path) -> None:
+    path = model_card_path(client.model, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     card = {"model": client.model, "dialect": client.dialect.value, "context_tokens": client.context_tokens,
             "max_retries": client.max_retries, "concurrency": client.concurrency}  # fmt: skip
@@ -55,7 +83,13 @@ def _write_model_card(client: ModelClient) -> None:
 
 
 async def run_prompt(
-    prompt: str, client: ModelClient, samples: list[Sample], *, record: RecordMode = "none", dataset: str = ""
+    prompt: str,
+    client: ModelClient,
+    samples: list[Sample],
+    *,
+    record: RecordMode = "none",
+    dataset: str = "",
+    cassettes: Path = CASSETTE_DIR,
 ) -> EvalLog:
     """Extract every sample with one prompt version, each document inside its own cassette.
 
@@ -66,9 +100,9 @@ async def run_prompt(
     version = load_prompt(prompt)
     log = EvalLog(model=client.model, prompt=version.name, prompt_sha256=version.sha256, dataset=dataset)
     if record != "none":
-        _write_model_card(client)
+        _write_model_card(client, writable_root(cassettes))
     for sample in samples:
-        path = cassette_path(client.model, version.name, sample.id)
+        path = cassette_path(client.model, version.name, sample.id, cassettes)
         recording = record == "all" or (record in ("missing", "changed") and not path.is_file())
         try:
             result = await _extract_in_cassette(sample, version, client, path, recording)
@@ -97,7 +131,7 @@ async def _extract_in_cassette(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
     elif not path.is_file():
-        raise ReplayMiss(f"no cassette {path.relative_to(CASSETTE_DIR.parent)}; record it with --record")
+        raise ReplayMiss(f"no cassette {path}; record it with --record-missing")
     with recorder(recording).use_cassette(str(path), allow_playback_repeats=True):
         try:
             result = await extract_filing(sample.filing, version, client)
@@ -143,20 +177,24 @@ async def run_eval(
     sources: list[str] | None = None,
     corpus: str | None = None,
     gold: str | None = None,
+    cassettes: str | Path | None = None,
     client: ModelClient | None = None,
 ) -> dict[str, EvalLog]:
-    """Every prompt version over the matching documents; replayed unless `record`."""
+    """Every prompt version over the matching documents; replayed unless `record`, recordings in `cassettes`
+    (default: see `cassette_root`)."""
     from eightk.extract.config import make_client
-    from eightk.extract.server import default_model_path
 
     samples = load_dataset(data, pattern, sources=sources, corpus=corpus, gold=gold)
     dataset = f"{len(samples)} documents matching {pattern!r} from " + ", ".join(
         sorted({f"{s.source} ({s.path.parent}, gold {s.gold_path.parent})" for s in samples})
     )
+    root = cassette_root(cassettes, gold)
     if client is None:
-        client = make_client(model) if record != "none" else replay_client(model or default_model_path().stem)
+        client = make_client(model) if record != "none" else replay_client(replay_model(model, root), root)
     try:
-        return {p: await run_prompt(p, client, samples, record=record, dataset=dataset) for p in prompts}
+        return {
+            p: await run_prompt(p, client, samples, record=record, dataset=dataset, cassettes=root) for p in prompts
+        }
     finally:
         await client.aclose()
 

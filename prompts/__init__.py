@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,8 @@ PROMPT_DIR = Path(__file__).resolve().parent
 Strategy = Literal["whole_filing", "passages", "questions"]
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)  # noqa: S701 (prompts are not HTML)
 _template = cache(_ENV.from_string)  # compiling a template costs more than rendering it
+_REQUIRED = ("name", "description", "strategy", "system", "user")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,27 @@ class PromptVersion:
         return _template(self.user).render(passage=passage, options=options, question=question, **variables).strip()
 
 
+def _read_version(path: Path, raw: bytes) -> dict[str, Any]:
+    """The YAML of a prompt version, refused in one line when it is not one or takes a bundled version's name."""
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path} is not YAML: {str(error).splitlines()[0]}") from None
+    missing = [key for key in _REQUIRED if not isinstance(data, dict) or key not in data]
+    if missing:
+        raise ConfigError(f"{path} is not a prompt version: it has no {', '.join(missing)}")
+    name = str(data["name"])
+    if not _NAME.fullmatch(name):
+        raise ConfigError(f"{path}: name {name!r} must be letters, digits, '.', '_' or '-' (it names a folder)")
+    bundled = PROMPT_DIR / f"{name}.yaml"
+    if bundled.is_file() and bundled.resolve() != path.resolve() and bundled.read_bytes() != raw:
+        raise ConfigError(
+            f"{path} is named {name!r} like the bundled version, but differs from it: give it its own `name:` "
+            "(its recordings and logs are filed under that name)"
+        )
+    return dict(data)
+
+
 def available_prompts() -> list[str]:
     return sorted(path.stem for path in PROMPT_DIR.glob("*.yaml"))
 
@@ -95,7 +119,7 @@ def load_prompt(name_or_path: str) -> PromptVersion:
     if not path.is_file():
         raise ConfigError(f"unknown prompt version {name_or_path!r}; available: {', '.join(available_prompts())}")
     raw = path.read_bytes()
-    data = yaml.safe_load(raw)
+    data = _read_version(path, raw)
     sections = {kind: text.strip() for kind, text in (data.get("sections") or {}).items()}
     return PromptVersion(
         name=data["name"],

@@ -47,13 +47,18 @@ def grounded_by(grounding: GroundingContext) -> Iterator[None]:
         _active_grounding.reset(token)
 
 
+def active_grounding() -> GroundingContext | None:
+    """The grounding of the model call running in this task, if any: its passage is `window`."""
+    return _active_grounding.get()
+
+
 def grounding_of(info: ValidationInfo) -> GroundingContext | None:
     context = info.context
     if isinstance(context, dict):
         grounding = context.get("grounding")
         if isinstance(grounding, GroundingContext):
             return grounding
-    return _active_grounding.get()
+    return active_grounding()
 
 
 class Evidence(BaseModel):

@@ -12,7 +12,7 @@ runner = CliRunner()
 
 
 def test_help_on_every_command() -> None:
-    for command in ([], ["extract"], ["serve"], ["eval"], ["compare"]):
+    for command in ([], ["extract"], ["serve"], ["eval"], ["compare"], ["prompts"], ["gold", "new"], ["gold", "check"]):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
 

@@ -131,7 +131,8 @@ def test_a_party_role_that_does_not_fit_the_deal_type_is_not_kept() -> None:
 def test_a_worked_example_must_answer_within_its_own_options(tmp_path: Path) -> None:
     data = (PROMPT_DIR / "v3.yaml").read_text()
     broken = tmp_path / "broken.yaml"
-    broken.write_text(data.replace("titles: [Chief Operating Officer]", "titles: [Chief Magic Officer]"))
+    broken_example = data.replace("titles: [Chief Operating Officer]", "titles: [Chief Magic Officer]")
+    broken.write_text(broken_example.replace("name: v3", "name: broken"))  # a bundled name is for bundled text
     with pytest.raises(ConfigError, match="answers outside its options"):
         plan_calls(PEOPLE_TEXT, load_prompt(str(broken)), 8192)
 

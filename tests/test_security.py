@@ -8,11 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import FILING, GOOD_DEAL, make_test_client
 from fakeserver import FakeOpenAI, Reply, answer
 
-from eightk.errors import TransportError
+from eightk.errors import ConfigError, TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, recorder
 from eightk.evals.dataset import corpus_dir
 from eightk.extract.pipeline import aextract
@@ -68,7 +67,7 @@ async def test_the_key_reaches_no_log_and_no_error_message(caplog: pytest.LogCap
 def test_prompt_files_load_with_safe_yaml(tmp_path: Path) -> None:
     evil = tmp_path / "evil.yaml"
     evil.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
-    with pytest.raises(yaml.YAMLError):
+    with pytest.raises(ConfigError, match="is not YAML"):  # safe_load refuses the tag; nothing runs
         load_prompt(str(evil))
 
 
