@@ -127,16 +127,26 @@ def test_splitter_and_cover_take_any_text(text: str) -> None:
     read_cover(text)
 
 
-def test_long_runs_take_linear_time() -> None:
-    """A regex that rescans a run at every start is quadratic: a 300k-character run would take minutes."""
-    run = 300_000
-    started = time.perf_counter()
-    for source in (
+def _read_runs(run: int) -> float:
+    """The fastest of three reads of sources with one long run of `run` characters each."""
+    sources = (
         "FORM 8-K " + " " * run + "x\n",
         "FORM 8-K\n" + "A" * run + "!\n(Exact name of registrant)",
         "<p>FORM 8-K" + "&nbsp;" * run + "</p>",
         "<SEC-HEADER>\nCOMPANY CONFORMED NAME: a" + " " * run + "b\n</SEC-HEADER><DOCUMENT>FORM 8-K</DOCUMENT>",
-    ):
-        read_everything(source.encode())
-        read_cover(source)
-    assert time.perf_counter() - started < 10
+    )
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for source in sources:
+            read_everything(source.encode())
+            read_cover(source)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def test_long_runs_take_linear_time() -> None:
+    """A regex that rescans a run at every start is quadratic: four times the run, sixteen times the time.
+    Judged by how the time grows, not by seconds, so a loaded machine does not fail it (both sizes are
+    measured under the same load); linear growth is four times, quadratic sixteen."""
+    assert _read_runs(80_000) / _read_runs(20_000) < 8
