@@ -18,6 +18,7 @@ from eightk.extract.sections import Section, split_sections
 from eightk.prompts import PromptVersion
 from eightk.schemas import Candidate, GroundingContext, RecordKind, ResponseModel, kind_named, whole_filing_model
 from eightk.schemas.questions import Question, Reading
+from eightk.text.mentions import organizations
 
 CHARS_PER_TOKEN = 4  # a conservative average for English filings and these tokenizers
 COMPLETION_TOKENS = {"passages": 450, "whole_filing": 256, "questions": 160}
@@ -154,6 +155,9 @@ def _question_calls(
     """One call per question: per person a passage names (each person once per filing), per deal passage."""
     calls: list[PlannedCall] = []
     asked: set[tuple[str, str]] = set()
+    if registrant is None:  # a press release without a cover page: the company it names first is its own
+        named = organizations(text, 0, len(text))
+        registrant = named[0].text if named else None
     for passage in passages:
         assert passage.kind is not None
         kind = kind_named(passage.kind)

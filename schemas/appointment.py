@@ -114,7 +114,7 @@ def _questions(reading: Reading) -> list[Question]:
         close = reading.around(person.text, spans)
         said = [action.value for action, words in _ACTION_WORDS.items() if any(reading.says(words, s) for s in close)]
         titles = _near(spans, mentions.titles, reading) or [m.text for m in reading.titles]
-        dates = _near(spans, mentions.dates, reading) or [m.text for m in reading.dates]
+        dates = _effective(_near(spans, mentions.dates, reading) or [m.text for m in reading.dates], reading)
         fields: list[tuple[str, Any, int | None]] = [("action", one_of([*said, NOTHING]), None)]
         if titles:
             fields.append(("titles", list[one_of(titles)], _TITLES_PER_PERSON))  # type: ignore[misc]
@@ -124,6 +124,23 @@ def _questions(reading: Reading) -> list[Question]:
         model = answer_model("WhatHappened", tuple(fields))
         questions.append(Question(person.text, options, model, partial(_appointment, reading, person.text)))
     return questions
+
+
+_EFFECTIVE = re.compile(r"\b(?:effective|as of|beginning|starting|commencing|from|until|through)\s+(?:on\s+)?$", re.I)
+
+
+def _effective(dates: list[str], reading: Reading) -> list[str]:
+    """The dates the passage says a change takes effect on ("effective April 1, 2021"), when it says so;
+    otherwise every date offered, the announcement's included."""
+    said = [
+        date
+        for date in dates
+        for match in re.finditer(re.escape(date), reading.text[reading.start : reading.end])
+        if _EFFECTIVE.search(
+            reading.text[max(reading.start, reading.start + match.start() - 30) : reading.start + match.start()]
+        )
+    ]
+    return list(dict.fromkeys(said)) or dates
 
 
 def _near(spans: list[Span], find: Callable[[str, int, int], list[mentions.Mention]], reading: Reading) -> list[str]:
@@ -157,7 +174,7 @@ def _predecessor(reading: Reading, person: str) -> str | None:
     for match in _SUCCEEDS.finditer(reading.text, reading.start, reading.end):
         named = [m for m in reading.people if 0 <= m.span.start - match.end() <= 4 and m.text != person]
         sentence = reading.sentence_at(match.start()).quote
-        if named and locate(person.split()[-1], sentence) is not None:
+        if named and (locate(person.split()[-1], sentence) is not None or re.match(r"(?:He|She)\b", sentence)):
             return named[0].text
     return None
 

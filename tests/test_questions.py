@@ -58,6 +58,7 @@ def test_people_are_named_in_full_and_places_are_not_people() -> None:
     found = [m.text for m in mentions.people(*_all(PEOPLE_TEXT))]
     assert found == ["Jane A. Doe", "Robert Lane"]
     assert mentions.age_of("Jane A. Doe", PEOPLE_TEXT) == 52
+    assert mentions.age_of("Robert C. Lane, Jr.", "Mr. Lane, Jr., 49, joined") == 49  # by surname, past "Jr."
     later = PEOPLE_TEXT.index("Ms. Doe")
     assert [m.text for m in mentions.people(PEOPLE_TEXT, later, later + 8)] == ["Jane A. Doe"]
 
@@ -83,6 +84,8 @@ def test_an_answer_can_only_choose_what_the_passage_states() -> None:
     titles = schema["properties"]["titles"]["items"]["enum"]
     assert titles == ["Director", "Chief Financial Officer", "Treasurer"]
     assert set(schema["properties"]["action"]["enum"]) == {"appointed", "resigned", NOTHING}
+    # "effective June 3, 2024": the date it takes effect, not the day it was announced
+    assert schema["properties"]["effective_date"]["anyOf"][0]["enum"] == ["June 3, 2024"]
     with pytest.raises(ValidationError):  # the worked example's title, not in this passage
         question.response_model.model_validate(
             {"action": "appointed", "titles": ["Chief Operating Officer"], "effective_date": None}

@@ -196,11 +196,14 @@ def people(text: str, start: int, end: int) -> list[Mention]:
 
 
 def age_of(person: str, text: str) -> int | None:
-    """The age a filing gives after the person's name ("Jane Doe, 52," or "Jane Doe (age 52)")."""
-    for match in re.finditer(re.escape(person), text):
-        age = _AGE_AFTER.match(text, match.end())
-        if age:
-            return int(age.group(1) or age.group(2))
+    """The age a filing gives after the person's name or surname ("Jane Doe, 52," "Doe, Jr., 52," "Doe (age
+    52)"), the way filings introduce a director or officer."""
+    words = [word for word in person.replace(",", " ").split() if word.strip(".") not in {"Jr", "Sr", "II", "III"}]
+    for name in (person, words[-1] if words else person):
+        for match in re.finditer(rf"\b{re.escape(name)}\b(?:,?\s*(?:Jr|Sr)\.|,?\s*(?:II|III)\b)?", text):
+            age = _AGE_AFTER.match(text, match.end())
+            if age:
+                return int(age.group(1) or age.group(2))
     return None
 
 
