@@ -153,8 +153,10 @@ async def run_eval(
     dataset = f"{len(samples)} documents matching {pattern!r} from " + ", ".join(
         sorted({f"{s.source} ({s.path.parent}, gold {s.gold_path.parent})" for s in samples})
     )
-    if client is None:
-        client = make_client(model) if record != "none" else replay_client(model or default_model_path().stem)
+    if client is None and record == "none":
+        client = replay_client(model or default_model_path().stem)
+    elif client is None:
+        client = make_client(model, cache=False)  # an answer from the disk cache would never reach the cassette
     try:
         return {p: await run_prompt(p, client, samples, record=record, dataset=dataset) for p in prompts}
     finally:
