@@ -41,7 +41,7 @@ class Pace:
     def finished(self) -> int:
         return self.done + self.skipped + self.failed
 
-    def describe(self, now: float | None = None) -> str:
+    def describe(self, now: float | None = None, *, left: bool = True) -> str:
         """'2.31 docs/s, about 1 min 05 s left' (or 's/doc' when slower than one a second); '' until known."""
         worked = self.done + self.failed
         if not worked:
@@ -49,8 +49,8 @@ class Pace:
         seconds_each = max((self.last_finished - self.started) / worked, 1e-6)
         speed = f"{1 / seconds_each:.2f} docs/s" if seconds_each < 1 else f"{seconds_each:.1f} s/doc"
         to_work = self.total - self.skipped
-        left = max(0.0, self.started + seconds_each * to_work - (now if now is not None else time.monotonic()))
-        return f"{speed}, about {_duration(left)} left" if self.finished < self.total else speed
+        remaining = max(0.0, self.started + seconds_each * to_work - (now if now is not None else time.monotonic()))
+        return f"{speed}, about {_duration(remaining)} left" if left and self.finished < self.total else speed
 
 
 def _duration(seconds: float) -> str:
@@ -112,12 +112,12 @@ class BatchProgress:
         if self._bar is not None:
             self._bar.stop()
         elif self.mode == "lines" and self.pace.finished != self._reported:
-            self._status()
+            self._status(final=True)  # no time left on a batch that ended early
 
-    def _status(self) -> None:
+    def _status(self, *, final: bool = False) -> None:
         pace = self.pace
         counts = f"{pace.done} extracted, {pace.failed} failed, {pace.skipped} already done"
-        described = pace.describe()
+        described = pace.describe(left=not final)
         self._reported = pace.finished
         self._line(f"{pace.finished}/{pace.total} ({counts})" + (f", {described}" if described else ""))
 

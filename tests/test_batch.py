@@ -190,6 +190,7 @@ def test_the_pace_is_shown_once_known_and_counts_down_between_documents() -> Non
     pace.done, pace.last_finished = 2, 110.0  # 5 s a document, 4 to work on: done at 120
     assert pace.describe(now=110.0) == "5.0 s/doc, about 10 s left"
     assert pace.describe(now=114.0) == "5.0 s/doc, about 6 s left"
+    assert pace.describe(now=114.0, left=False) == "5.0 s/doc"  # the last line of a batch that stopped early
     pace.done, pace.last_finished = 20, 110.0
     pace.total = 100
     assert pace.describe(now=110.0) == "2.00 docs/s, about 40 s left"
