@@ -14,6 +14,7 @@ from eightk.errors import (
     ReplayMiss,
     ServerError,
     TransportError,
+    UnreachableError,
 )
 from eightk.extract.batch import BatchSummary, extract_many
 from eightk.extract.llm import ModelClient
@@ -42,6 +43,7 @@ __all__ = [
     "ReplayMiss",
     "ServerError",
     "TransportError",
+    "UnreachableError",
     "aextract",
     "extract",
     "extract_many",

@@ -47,6 +47,10 @@ class TransportError(ModelError):
     """The server could not be reached or kept failing (after the transport retries)."""
 
 
+class UnreachableError(TransportError):
+    """The server could not be connected to at all (refused, no route, no such host): it is down, not busy."""
+
+
 class NoncompliantModelError(ModelError):
     """The model kept answering with output that does not validate, and nothing grounded could be salvaged."""
 
@@ -72,4 +76,5 @@ __all__ = [
     "ReplayMiss",
     "ServerError",
     "TransportError",
+    "UnreachableError",
 ]

@@ -101,7 +101,7 @@ def eval_command(
         versions = prompt or ["v1", "v2"]
         if live_check:
             samples = load_dataset(data, docs, sources=source, corpus=corpus, gold=gold)
-            client = make_client(model, base_url, dialect=dialect)
+            client = make_client(model, base_url, dialect=dialect, cache=False)  # live, never from the disk cache
             checks = asyncio.run(_live_checks(versions, samples, client, root, live_check))
             raise typer.Exit(print_live_checks(checks, client.model))
         mode = "all" if record else "changed" if record_changed else "missing" if record_missing else "none"
@@ -115,7 +115,7 @@ def eval_command(
             corpus=corpus,
             gold=gold,
             cassettes=root,
-            client=make_client(model, base_url, dialect=dialect) if mode != "none" else None,
+            client=make_client(model, base_url, dialect=dialect, cache=False) if mode != "none" else None,
         )
         console.print(f"cassettes: {root}", highlight=False)
         for run in runs.values():

@@ -189,8 +189,10 @@ async def run_eval(
         sorted({f"{s.source} ({s.path.parent}, gold {s.gold_path.parent})" for s in samples})
     )
     root = cassette_root(cassettes, gold)
-    if client is None:
-        client = make_client(model) if record != "none" else replay_client(replay_model(model, root), root)
+    if client is None and record == "none":
+        client = replay_client(replay_model(model, root), root)
+    elif client is None:
+        client = make_client(model, cache=False)  # an answer from the disk cache would never reach the cassette
     try:
         return {
             p: await run_prompt(p, client, samples, record=record, dataset=dataset, cassettes=root) for p in prompts

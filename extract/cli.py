@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -48,6 +48,16 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def exit_on_sigterm() -> None:
+    """`kill <pid>` ends the command as Ctrl-C does, through `finally` and `atexit`: the embedded server is
+    stopped cleanly (it would also stop on its own, see `server.LIFELINE`) and a progress bar is closed."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def sample_path(name: str) -> Path:
     if name not in SAMPLES:
         raise ConfigError(f"unknown sample {name!r}; choose from {', '.join(SAMPLES)}")
@@ -64,7 +74,10 @@ def extract_command(
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     dialect: DialectOption = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSONL here (resumable batch).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write JSONL here: a resumable batch. Required for more than one filing."),
+    ] = None,
     concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 4,
     rpm: Annotated[float | None, typer.Option(help="At most this many requests per minute (or EIGHTK_RPM).")] = None,
     tpm: Annotated[float | None, typer.Option(help="At most this many tokens per minute (or EIGHTK_TPM).")] = None,
@@ -83,13 +96,19 @@ def extract_command(
     items: Annotated[
         list[str] | None, typer.Option("--items", help="With --cik: only 8-Ks reporting these items, e.g. 5.02.")
     ] = None,
+    cache: Annotated[
+        bool, typer.Option(help="Answer a request seen before from the on-disk cache (EIGHTK_CACHE_DIR/answers).")
+    ] = True,
 ) -> None:
     """Extract deals and appointments. One file prints its JSON; several (or --out) run a resumable batch."""
-    from eightk.extract.batch import errors_path, expand_sources, extract_many
+    from eightk.extract.batch import FILING_SUFFIXES, errors_path, expand_sources, extract_many
     from eightk.extract.config import make_client
     from eightk.extract.edgar import fetch_filings, is_edgar_spec
-    from eightk.extract.pipeline import aextract
+    from eightk.extract.pipeline import extract_filing
+    from eightk.extract.reader import read_filing
+    from eightk.prompts import load_prompt
 
+    exit_on_sigterm()
     with friendly_errors():
         local = [f for f in files or [] if not is_edgar_spec(f)]
         sources = [sample_path(sample)] if sample else expand_sources(local)
@@ -101,40 +120,54 @@ def extract_command(
                 else:
                     err_console.print(f"[bold red]error:[/] {fetched.error}", highlight=False, soft_wrap=True)
         if not sources:
+            folders = [f for f in local if Path(f).is_dir()]
+            if folders:
+                raise ConfigError(f"no filings ({', '.join(FILING_SUFFIXES)}) in {', '.join(folders)}")
             raise ConfigError("no input files (give FILES, an EDGAR accession, --cik or --sample genentech)")
+        if out is None and len(sources) > 1:
+            # A batch's output is also its resume point: a file the user named is one they will find again.
+            raise ConfigError(f"{len(sources)} filings: name a results file with --out (JSONL; running the same "
+                              f"command again resumes it)")  # fmt: skip
+        version = load_prompt(prompt)
+        single = read_filing(sources[0]) if out is None else None  # bad input is refused before any model starts
         client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm,
-                             reasks=reasks)  # fmt: skip
+                             reasks=reasks, cache=cache)  # fmt: skip
 
         async def run() -> int:
             try:
-                if out is None and len(sources) == 1:
-                    result = await aextract(sources[0], prompt=prompt, client=client)
+                if single is not None:
+                    result = await extract_filing(single, version, client)
                     payload = result.model_dump(mode="json") if full else result.extraction.model_dump(mode="json")
                     out_console.print_json(json.dumps(payload))
+                    cached = f" ({result.usage.cached} from the cache)" if result.usage.cached else ""
                     err_console.print(
                         f"[dim]{result.model} · prompt {result.prompt} ({result.prompt_sha256[:12]}) · "
-                        f"{result.usage.calls} calls, {result.usage.attempts} attempts, "
+                        f"{result.usage.calls} calls, {result.usage.attempts} attempts{cached}, "
                         f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens · "
                         f"{result.latency_s:.1f} s[/]"
                     )
                     for warning in result.warnings:
                         err_console.print(f"[yellow]warning:[/] {warning[:300]}", highlight=False)
                     return 0
-                target = out or Path("results.jsonl")
+                assert out is not None
                 summary = await extract_many(
-                    sources,
-                    out=target,
-                    client=client,
-                    prompt=prompt,
-                    concurrency=concurrency,
-                    show_progress=sys.stderr.isatty(),
+                    sources, out=out, client=client, prompt=prompt, concurrency=concurrency, show_progress=True
                 )
-                errors = f" (errors in {errors_path(target)})" if summary.failed else ""
+                errors = f" (errors in {errors_path(out)})" if summary.failed else ""
                 err_console.print(
                     f"{summary.done} extracted, {summary.skipped} already done, {summary.failed} failed "
-                    f"-> {target}{errors}"
+                    f"-> {out}{errors} · {client.model} · prompt {prompt}",
+                    highlight=False,
+                    soft_wrap=True,
                 )
-                return 1 if summary.failed else 0
+                if summary.stopped:
+                    err_console.print(
+                        f"[bold red]error:[/] {summary.stopped}; {summary.not_attempted} documents not attempted "
+                        f"(run the same command again to do them)",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+                return 1 if summary.failed or summary.stopped else 0
             finally:
                 await client.aclose()
 
@@ -147,7 +180,8 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1. Default: a free one.")] = None,
     context: Annotated[int, typer.Option(help="Context window in tokens.")] = 8192,
 ) -> None:
-    """Run the embedded llama.cpp server in the foreground (127.0.0.1 only) until Ctrl-C."""
+    """Run the embedded llama.cpp server in the foreground (127.0.0.1 only) until Ctrl-C or SIGTERM."""
+    exit_on_sigterm()
     with friendly_errors():
         server = EmbeddedServer(model, port=port, context_tokens=context)
         err_console.print(f"serving {server.model_path.name} at {server.base_url} (Ctrl-C to stop)")

@@ -1,9 +1,10 @@
 """One structured call to any OpenAI-compatible model: instructor for schema and re-asks, tenacity for faults.
 
 Two kinds of failure, two mechanisms. Transport faults (429, 5xx, refused connections, timeouts) are retried
-below the SDK by `RetryingTransport`, so instructor only ever sees answers. Answers that do not validate
-(bad JSON, wrong shape, a quote or value not in the source) are fed back to the model by instructor's
-re-ask loop. Every attempt's tokens are counted, whether it validated or not.
+below the SDK by `RetryingTransport`, so instructor only ever sees answers. A connection that cannot even be
+opened is retried once only: that server is down, not busy, and backing off for 15 s only delays saying so.
+Answers that do not validate (bad JSON, wrong shape, a quote or value not in the source) are fed back to the
+model by instructor's re-ask loop. Every attempt's tokens are counted, whether it validated or not.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import email.utils
 import functools
 import json
 import logging
+import os
 import random
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -25,9 +29,10 @@ import instructor
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result
 
-from eightk.errors import NoncompliantModelError, TransportError
+from eightk.errors import EightkError, NoncompliantModelError, TransportError, UnreachableError
+from eightk.extract.answercache import AnswerCache, CachingTransport
 from eightk.extract.ratelimit import RateLimitedTransport, RateLimiter
 from eightk.schemas import GroundingContext, grounded_by, salvage
 
@@ -53,6 +58,7 @@ class CallStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
+    cached: int = 0  # attempts answered from the on-disk cache, paid for by an earlier run
     salvaged: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -71,6 +77,12 @@ def _count_attempt(response: Any) -> None:
         stats.completion_tokens += usage.completion_tokens or 0
 
 
+def _count_cached() -> None:
+    stats = _current_call.get()
+    if stats is not None:
+        stats.cached += 1
+
+
 # --- transport retries -----------------------------------------------------------------------------------
 
 
@@ -86,12 +98,36 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+UNREACHABLE = (httpx.ConnectError, httpx.ConnectTimeout)  # refused, no route, no such host, no answer to SYN
+
+
+def connection_failure(error: BaseException) -> str:
+    """Why a connection failed, as the system said it ('Connection refused'), not as a wrapper rephrased it
+    ('All connection attempts failed')."""
+    reason = str(error) or type(error).__name__
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and (seen.errno or seen.strerror):
+            reason = os.strerror(seen.errno) if seen.errno else str(seen.strerror)
+        seen = seen.__cause__ or seen.__context__
+    return reason
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 6
     initial_wait_s: float = 0.5
     max_wait_s: float = 30.0
     max_retry_after_s: float = 120.0  # a server asking for longer is treated as asking for this long
+    connect_attempts: int = 2  # for a connection that cannot be opened: the server is down, not busy
+
+    def stop(self, state: RetryCallState) -> bool:
+        """Out of attempts: all of them, or the fewer allowed while the server cannot even be reached."""
+        if state.attempt_number >= self.attempts:
+            return True
+        outcome = state.outcome
+        unreachable = outcome is not None and isinstance(outcome.exception(), UNREACHABLE)
+        return unreachable and state.attempt_number >= self.connect_attempts
 
     def wait(self, state: RetryCallState) -> float:
         """Retry-After when the server gives one (capped), else exponential backoff with full jitter."""
@@ -125,7 +161,7 @@ class RetryingTransport(httpx.AsyncBaseTransport):
             return response
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.policy.attempts),
+            stop=self.policy.stop,
             wait=self.policy.wait,
             retry=retry_if_exception_type(httpx.TransportError)
             | retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
@@ -137,6 +173,31 @@ class RetryingTransport(httpx.AsyncBaseTransport):
 
     def _count_retry(self) -> None:
         self.retries += 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class StartingTransport(httpx.AsyncBaseTransport):
+    """Runs a blocking `start` once, in a thread, before the first request that reaches it goes out: the
+    embedded server is started only when an answer is not in the cache."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, start: Callable[[], object]) -> None:
+        self.inner = inner
+        self.start = start
+        self._started = False
+        self._lock = threading.Lock()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self._started:
+            await asyncio.to_thread(self._start_once)
+        return await self.inner.handle_async_request(request)
+
+    def _start_once(self) -> None:
+        with self._lock:
+            if not self._started:
+                self.start()
+                self._started = True
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -174,6 +235,8 @@ class ModelClient:
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     requests_per_minute: float | None = None  # client-side limits; every attempt and re-ask counts
     tokens_per_minute: float | None = None
+    answer_cache: AnswerCache | None = None  # answers kept on disk: the same request is not paid for twice
+    before_first_request: Callable[[], object] | None = None  # e.g. start the embedded server, on a cache miss
     _client: Any = field(init=False, repr=False)
     _transport: RetryingTransport = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(init=False, default=None, repr=False)
@@ -183,11 +246,21 @@ class ModelClient:
         if self.requests_per_minute or self.tokens_per_minute:
             wire = RateLimitedTransport(wire, RateLimiter(self.requests_per_minute, self.tokens_per_minute))
         self._transport = RetryingTransport(wire, policy=self.retry_policy)
-        http_client = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(self.timeout_s, connect=5.0))
+        outer: httpx.AsyncBaseTransport = self._transport
+        if self.before_first_request is not None:
+            outer = StartingTransport(outer, self.before_first_request)
+        if self.answer_cache is not None:
+            outer = CachingTransport(outer, self.answer_cache, on_hit=_count_cached)
+        http_client = httpx.AsyncClient(transport=outer, timeout=httpx.Timeout(self.timeout_s, connect=5.0))
         raw = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, http_client=http_client, max_retries=0)
         mode = instructor.Mode.TOOLS if self.dialect is Dialect.tools else instructor.Mode.JSON_SCHEMA
         self._client = instructor.from_openai(raw, mode=mode)
         self._client.on("completion:response", _count_attempt)
+
+    @property
+    def endpoint(self) -> str:
+        """Where requests go, for messages: the base URL, or OpenAI's when none was given."""
+        return self.base_url or "https://api.openai.com/v1"
 
     async def structured(
         self,
@@ -237,9 +310,20 @@ class ModelClient:
         cause = error.__cause__
         costs = {"attempts": stats.attempts, "prompt_tokens": stats.prompt_tokens,
                  "completion_tokens": stats.completion_tokens}  # fmt: skip
-        if isinstance(cause, openai.APIConnectionError | openai.APIStatusError):
-            root = f" ({type(cause.__cause__).__name__}: {cause.__cause__})" if cause.__cause__ else ""
-            raise TransportError(f"{type(cause).__name__}: {cause}{root}", **costs) from cause
+        if isinstance(cause, openai.APIStatusError):
+            raise TransportError(f"{self.endpoint} answered HTTP {cause.status_code}: {cause.message[:300]}",
+                                 **costs) from cause  # fmt: skip
+        if isinstance(cause, openai.APIConnectionError):
+            root = cause.__cause__
+            if isinstance(root, EightkError):
+                raise root from None  # the embedded server did not start: its own message says why
+            reason = connection_failure(root) if root is not None else str(cause)
+            if isinstance(root, UNREACHABLE):
+                raise UnreachableError(f"cannot reach {self.endpoint} ({reason}); is the server running?",
+                                       **costs) from cause  # fmt: skip
+            if isinstance(cause, openai.APITimeoutError):
+                raise TransportError(f"{self.endpoint} did not answer within {self.timeout_s:g} s", **costs) from cause
+            raise TransportError(f"{self.endpoint}: the connection failed ({reason})", **costs) from cause
         stats.errors.append(str(cause or error)[:500])
         last = getattr(error, "last_completion", None)
         content = last.choices[0].message.content if last is not None and last.choices else None

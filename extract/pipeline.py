@@ -7,8 +7,9 @@ The orchestration only: planning the calls is `eightk.extract.planning`, what co
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 from eightk.errors import ExtractionFailed, NoncompliantModelError
 from eightk.extract.cover import read_cover
@@ -55,7 +56,7 @@ def _fill(trace: CallTrace, stats: CallStats, *, outcome: str) -> None:
         stats.prompt_tokens,
         stats.completion_tokens,
     )
-    trace.latency_s, trace.outcome = round(stats.latency_s, 3), outcome
+    trace.latency_s, trace.outcome, trace.cached = round(stats.latency_s, 3), outcome, stats.cached
 
 
 async def extract_filing(filing: Filing, version: PromptVersion, client: ModelClient) -> ExtractionResult:
@@ -78,6 +79,7 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
         attempts=sum(t.attempts for t in traces),
         prompt_tokens=sum(t.prompt_tokens for t in traces),
         completion_tokens=sum(t.completion_tokens for t in traces),
+        cached=sum(t.cached for t in traces),
     )
     if traces and all(t.outcome == "failed" for t in traces):
         raise ExtractionFailed(
@@ -117,7 +119,7 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
 
 
 async def aextract(
-    source: str | Path | bytes,
+    source: str | os.PathLike[str] | bytes,
     *,
     prompt: str = "v2",
     model: str | None = None,
@@ -125,14 +127,23 @@ async def aextract(
     api_key: str | None = None,
     client: ModelClient | None = None,
     name: str | None = None,
+    cache: bool = True,
 ) -> ExtractionResult:
-    """Extract deals and appointments from one filing (a path, its text, or its bytes)."""
+    """Extract deals and appointments from one filing.
+
+    source: a `Path` is a file to read; a `str` is the filing's text itself, never a file name; `bytes` its raw
+    content. With no `client`, one is made from the arguments and the environment (`make_client`), and
+    `cache=False` makes it ask the model again instead of answering a request seen before from the disk cache.
+    """
     from eightk.extract.config import make_client
 
     filing = read_filing(source, name=name)
     version = load_prompt(prompt)
     own_client = client is None
-    active = client or make_client(model, base_url, api_key)
+    # Making a client may ask the server what it serves: off the event loop, which may be a notebook's.
+    active = (
+        client if client is not None else await asyncio.to_thread(make_client, model, base_url, api_key, cache=cache)
+    )
     try:
         return await extract_filing(filing, version, active)
     finally:
@@ -141,7 +152,7 @@ async def aextract(
 
 
 def extract(
-    source: str | Path | bytes,
+    source: str | os.PathLike[str] | bytes,
     *,
     prompt: str = "v2",
     model: str | None = None,
@@ -149,8 +160,19 @@ def extract(
     api_key: str | None = None,
     client: ModelClient | None = None,
     name: str | None = None,
+    cache: bool = True,
 ) -> ExtractionResult:
-    """Synchronous `aextract`, for scripts and notebooks without a running event loop."""
-    return asyncio.run(
-        aextract(source, prompt=prompt, model=model, base_url=base_url, api_key=api_key, client=client, name=name)
-    )
+    """`aextract` for code that does not await: scripts, and notebooks too.
+
+    `extract(Path("8-k.htm"))` reads a file; `extract("Item 5.02. On May 1, 2024, ...")` extracts from that text.
+    Inside a running event loop (Jupyter), where `asyncio.run` is refused, the extraction runs to completion
+    on a loop of its own in a worker thread; there, `await aextract(...)` does the same without the thread.
+    """
+    work = aextract(source, prompt=prompt, model=model, base_url=base_url, api_key=api_key, client=client,
+                    name=name, cache=cache)  # fmt: skip
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eightk-extract") as worker:
+        return worker.submit(asyncio.run, work).result()

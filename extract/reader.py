@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
+import os
 import re
 import warnings
 from collections.abc import Iterable
@@ -91,9 +92,20 @@ class Filing:
     header: FilingHeader | None = None
 
 
-def read_filing(source: str | Path | bytes, *, name: str | None = None, max_bytes: int = MAX_BYTES) -> Filing:
-    """Read a path, raw bytes, or filing text itself. Raises `InputError` for input that is not a filing."""
-    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
+def read_filing(
+    source: str | os.PathLike[str] | bytes, *, name: str | None = None, max_bytes: int = MAX_BYTES
+) -> Filing:
+    """Read a filing. The type says what `source` is: a `Path` (any `os.PathLike`) is a file to open, a `str`
+    is the filing's text itself, `bytes` its raw content (any encoding; plain, HTML or an EDGAR submission).
+
+    A `str` is never looked up on disk, so filing text cannot be mistaken for a missing file; a one-line `str`
+    that looks like a file name is refused with the fix (`Path(...)`) rather than sent to a model as text.
+    Raises `InputError` for input that is not a filing.
+    """
+    if isinstance(source, str) and _looks_like_file_name(source):
+        raise InputError(f"{source!r} looks like a file name, but a str is read as the filing's text; "
+                         f"to read the file, pass Path({source!r})")  # fmt: skip
+    if isinstance(source, os.PathLike):
         path = Path(source)
         if not path.is_file():
             raise InputError(f"{path}: no such file")
@@ -135,8 +147,16 @@ def read_filing(source: str | Path | bytes, *, name: str | None = None, max_byte
     )
 
 
-def _looks_like_path(text: str) -> bool:
-    return len(text) < 4096 and "\n" not in text and "<" not in text
+def _looks_like_file_name(text: str) -> bool:
+    """One line that names a file, has no blank in it, or ends like a filing's file name ('8-k.htm')."""
+    line = text.strip()
+    if not line or "\n" in line or len(line) > 1024:
+        return False
+    try:
+        exists = Path(line).is_file()
+    except OSError:  # not a possible path on this system
+        exists = False
+    return exists or not any(c.isspace() for c in line) or line.lower().endswith((".txt", ".htm", ".html"))
 
 
 def _decode(raw: bytes, label: str) -> tuple[str, str]:

@@ -11,10 +11,14 @@ from eightk.schemas import FilingExtraction
 
 
 class Usage(BaseModel):
+    """What the calls cost when they were made; `cached` of the attempts came from the on-disk answer cache, so
+    this run did not pay for them again."""
+
     calls: int = 0
     attempts: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached: int = 0
 
 
 class CallTrace(BaseModel):
@@ -27,6 +31,7 @@ class CallTrace(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
+    cached: int = 0  # attempts answered from the on-disk answer cache
     records: int = 0
     outcome: str = "valid"  # valid | salvaged | failed
     error: str | None = None

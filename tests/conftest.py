@@ -37,6 +37,14 @@ def make_test_client(url: str, *, max_retries: int = 2, timeout_s: float = 5.0,
                        max_retries=max_retries, timeout_s=timeout_s, retry_policy=policy)  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def answer_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps model answers in a folder of its own, never in the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("EIGHTK_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def filing_file(tmp_path: Path) -> Path:
     path = tmp_path / "acme-8k.txt"

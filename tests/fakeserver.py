@@ -49,9 +49,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeOpenAI:
-    def __init__(self, script: list[Reply] | Callable[[dict[str, Any]], Reply], *, repeat_last: bool = True) -> None:
+    def __init__(
+        self,
+        script: list[Reply] | Callable[[dict[str, Any]], Reply],
+        *,
+        repeat_last: bool = True,
+        models: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.script = script
         self.repeat_last = repeat_last
+        self.models = [{"id": "fake", "object": "model", "owned_by": "fake"}] if models is None else models
+        self.gets: list[str] = []  # paths asked for with GET
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.arrivals: list[float] = []  # time.monotonic() of each chat request, for rate-limit checks
@@ -85,7 +93,8 @@ class FakeOpenAI:
                 pass
 
             def do_GET(self) -> None:
-                self._send(200, json.dumps({"data": [{"id": "fake"}]}).encode())
+                fake.gets.append(self.path)
+                self._send(200, json.dumps({"object": "list", "data": fake.models}).encode())
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -13,12 +14,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import make_test_client
+import pytest
+from conftest import FILING, make_test_client
 from fakeserver import FakeOpenAI, Reply, answer
 
 from eightk.evals.dataset import corpus_dir
 from eightk.extract.batch import errors_path, expand_sources, extract_many
 from eightk.extract.llm import RetryPolicy
+from eightk.extract.progress import BatchProgress, Pace
 
 
 def empty_answer(body: dict[str, Any]) -> Reply:
@@ -116,3 +119,91 @@ def test_a_torn_last_line_is_cut_on_resume(tmp_path: Path) -> None:
     log = JsonlLog(path)
     assert log.records() == [{"key": "a"}]
     assert path.read_text() == '{"key": "a"}\n'
+
+
+def write_filings(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(count):
+        path = folder / f"filing-{number:02d}.txt"
+        path.write_text(FILING.replace("June 3, 2024", f"June {number + 1}, 2024"))
+        paths.append(path)
+    return paths
+
+
+async def test_a_dead_server_stops_the_batch_and_leaves_the_rest_to_a_rerun(tmp_path: Path, free_port: int) -> None:
+    sources = write_filings(tmp_path / "filings", 16)
+    out = tmp_path / "results.jsonl"
+    url = f"http://127.0.0.1:{free_port}/v1"
+    client = make_test_client(url)
+    summary = await extract_many(sources, out=out, client=client, concurrency=2, show_progress=False)
+    await client.aclose()
+    failed = [json.loads(line) for line in errors_path(out).read_text().splitlines()]
+    assert summary.stopped is not None and f"cannot reach {url}" in summary.stopped
+    assert 3 <= summary.failed <= 4 and len(failed) == summary.failed  # the 3 in a row, and one in flight at most
+    assert summary.not_attempted == 16 - summary.failed and summary.done == 0
+    with FakeOpenAI(empty_answer) as server:  # the server is back: the next run does everything, once
+        client = make_test_client(server.url)
+        again = await extract_many(sources, out=out, client=client, concurrency=2, show_progress=False)
+        await client.aclose()
+    assert (again.done, again.failed, again.stopped) == (16, 0, None)
+    assert errors_path(out).read_text() == ""  # no line left for a document done since
+
+
+async def test_a_rerun_replaces_the_error_lines_of_the_documents_it_retried(tmp_path: Path) -> None:
+    good = write_filings(tmp_path / "filings", 2)
+    missing = [tmp_path / f"missing-{number}.txt" for number in range(6)]
+    out = tmp_path / "results.jsonl"
+    lines = []
+    with FakeOpenAI(empty_answer) as server:
+        client = make_test_client(server.url)
+        for _ in range(3):
+            await extract_many([*good, *missing], out=out, client=client, show_progress=False)
+            lines.append(len(errors_path(out).read_text().splitlines()))
+        missing[0].write_text(FILING)  # one of them appears: it is done, and its error line goes
+        final = await extract_many([*good, *missing], out=out, client=client, show_progress=False)
+        await client.aclose()
+    assert lines == [6, 6, 6]
+    assert (final.done, final.skipped, final.failed) == (1, 2, 5)
+    sources = [json.loads(line)["source"] for line in errors_path(out).read_text().splitlines()]
+    assert sorted(sources) == sorted(map(str, missing[1:]))
+
+
+async def test_progress_without_a_terminal_is_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sources = write_filings(tmp_path / "filings", 3)
+    with FakeOpenAI(empty_answer) as server:
+        client = make_test_client(server.url)
+        await extract_many(sources, out=tmp_path / "out.jsonl", client=client, show_progress=True)
+        await extract_many(sources, out=tmp_path / "out.jsonl", client=client, show_progress=True)
+        await client.aclose()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "extracting (v2): 3 documents"
+    assert lines[1].startswith("extracting (v2): 3/3 (3 extracted, 0 failed, 0 already done), ")
+    assert lines[1].endswith(" docs/s") or lines[1].endswith(" s/doc")
+    assert lines[2:] == ["extracting (v2): 3 documents", "extracting (v2): 3/3 (0 extracted, 0 failed, 3 already done)"]
+
+
+def test_the_pace_is_shown_once_known_and_counts_down_between_documents() -> None:
+    pace = Pace(total=5, started=100.0)
+    assert pace.describe(now=103.0) == ""  # nothing finished yet: no "0.00 docs/s", no frozen ETA
+    pace.skipped = 1  # already done: neither slows nor speeds the estimate
+    pace.done, pace.last_finished = 2, 110.0  # 5 s a document, 4 to work on: done at 120
+    assert pace.describe(now=110.0) == "5.0 s/doc, about 10 s left"
+    assert pace.describe(now=114.0) == "5.0 s/doc, about 6 s left"
+    assert pace.describe(now=114.0, left=False) == "5.0 s/doc"  # the last line of a batch that stopped early
+    pace.done, pace.last_finished = 20, 110.0
+    pace.total = 100
+    assert pace.describe(now=110.0) == "2.00 docs/s, about 40 s left"
+
+
+def test_a_progress_bar_on_a_terminal_never_shows_a_rate_of_zero() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    with BatchProgress("extracting (v2)", 2, stream=screen) as progress:
+        progress.advance("done")
+        progress.advance("failed")
+    shown = screen.getvalue()
+    assert progress.mode == "bar" and "2/2" in shown and "docs/s" in shown and "0.00 docs/s" not in shown
