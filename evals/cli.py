@@ -98,7 +98,7 @@ def eval_command(
 
     with friendly_errors():
         root = cassette_root(cassettes, gold)
-        versions = prompt or ["v1", "v2"]
+        versions = prompt or available_prompts()
         if live_check:
             samples = load_dataset(data, docs, sources=source, corpus=corpus, gold=gold)
             client = make_client(model, base_url, dialect=dialect, cache=False)  # live, never from the disk cache

@@ -31,7 +31,7 @@ from eightk.extract.pipeline import extract_filing
 from eightk.extract.progress import BatchProgress
 from eightk.extract.reader import read_filing
 from eightk.extract.results import ExtractionResult
-from eightk.prompts import load_prompt
+from eightk.prompts import default_prompt, load_prompt
 
 FILING_SUFFIXES = (".txt", ".htm", ".html")
 
@@ -136,14 +136,14 @@ async def extract_many(
     *,
     out: Path,
     client: ModelClient,
-    prompt: str = "v2",
+    prompt: str | None = None,
     concurrency: int = 4,
     show_progress: bool = True,
     max_unreachable: int = 3,
 ) -> BatchSummary:
     """Extract every source into `out` (JSONL), skipping what a previous run already finished; stop after
     `max_unreachable` documents in a row found the server unreachable."""
-    version = load_prompt(prompt)
+    version = load_prompt(prompt or default_prompt())
     results, failures = JsonlLog(out), JsonlLog(errors_path(out))
     done_keys = {str(r.get("key")) for r in results.records()}
     ok: set[tuple[object, ...]] = set()  # (source, prompt, model) done, or found done, in this run

@@ -26,7 +26,12 @@ SAMPLES = {
     "millennium": "immunogen-cfo-appointment-millennium-collaboration-2001.txt",
 }
 
-PromptOption = Annotated[str, typer.Option("--prompt", "-p", help="Prompt version (a name in prompts/ or a path).")]
+PromptOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prompt", "-p", help="Prompt version (a name or a path). Default: v3, or EIGHTK_PROMPT."
+    ),
+]
 ModelOption = Annotated[
     str | None, typer.Option("--model", "-m", help="Model name, or a .gguf path. Default: the embedded model.")
 ]
@@ -70,7 +75,7 @@ def extract_command(
         typer.Argument(help="Filings: files, folders, globs, EDGAR accession numbers or EDGAR archive URLs."),
     ] = None,
     sample: Annotated[str | None, typer.Option(help="Run on a bundled sample: genentech or millennium.")] = None,
-    prompt: PromptOption = "v2",
+    prompt: PromptOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     dialect: DialectOption = None,
@@ -106,7 +111,7 @@ def extract_command(
     from eightk.extract.edgar import fetch_filings, is_edgar_spec
     from eightk.extract.pipeline import extract_filing
     from eightk.extract.reader import read_filing
-    from eightk.prompts import load_prompt
+    from eightk.prompts import default_prompt, load_prompt
 
     exit_on_sigterm()
     with friendly_errors():
@@ -128,7 +133,7 @@ def extract_command(
             # A batch's output is also its resume point: a file the user named is one they will find again.
             raise ConfigError(f"{len(sources)} filings: name a results file with --out (JSONL; running the same "
                               f"command again resumes it)")  # fmt: skip
-        version = load_prompt(prompt)
+        version = load_prompt(prompt or default_prompt())
         single = read_filing(sources[0]) if out is None else None  # bad input is refused before any model starts
         client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm,
                              reasks=reasks, cache=cache)  # fmt: skip

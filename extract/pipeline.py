@@ -19,7 +19,7 @@ from eightk.extract.planning import COMPLETION_TOKENS, PlannedCall, Records, kin
 from eightk.extract.reader import Filing, read_filing
 from eightk.extract.results import CallTrace, ExtractionResult, Usage
 from eightk.extract.sections import reported_items, split_sections
-from eightk.prompts import PromptVersion, load_prompt
+from eightk.prompts import PromptVersion, default_prompt, load_prompt
 from eightk.schemas import FilingExtraction, GroundingContext
 
 
@@ -121,7 +121,7 @@ async def extract_filing(filing: Filing, version: PromptVersion, client: ModelCl
 async def aextract(
     source: str | os.PathLike[str] | bytes,
     *,
-    prompt: str = "v2",
+    prompt: str | None = None,
     model: str | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
@@ -138,7 +138,7 @@ async def aextract(
     from eightk.extract.config import make_client
 
     filing = read_filing(source, name=name)
-    version = load_prompt(prompt)
+    version = load_prompt(prompt or default_prompt())
     own_client = client is None
     # Making a client may ask the server what it serves: off the event loop, which may be a notebook's.
     active = (
@@ -154,7 +154,7 @@ async def aextract(
 def extract(
     source: str | os.PathLike[str] | bytes,
     *,
-    prompt: str = "v2",
+    prompt: str | None = None,
     model: str | None = None,
     base_url: str | None = None,
     api_key: str | None = None,

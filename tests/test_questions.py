@@ -195,3 +195,12 @@ def test_the_predecessor_is_the_person_the_appointee_succeeds() -> None:
     chosen = jane.response_model.model_validate({"action": "appointed", "titles": [], "effective_date": None})
     record = jane.answer(chosen, grounding)
     assert record is not None and record.predecessor == "Robert Lane"
+
+
+def test_v3_is_the_default_unless_eightk_prompt_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    from eightk.prompts import default_prompt
+
+    monkeypatch.delenv("EIGHTK_PROMPT", raising=False)
+    assert default_prompt() == "v3"
+    monkeypatch.setenv("EIGHTK_PROMPT", "v1")
+    assert default_prompt() == "v1"
