@@ -49,7 +49,7 @@ async def main(count: int) -> None:
     rows = []
     per_version: dict[str, list[float]] = {}
     try:
-        for prompt in ("v1", "v2"):
+        for prompt in ("v1", "v2", "v3"):
             version = load_prompt(prompt)
             for sample in samples:
                 offset = log_path.stat().st_size

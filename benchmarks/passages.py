@@ -42,7 +42,7 @@ def main() -> None:
     rows: list[list[object]] = []
     extra: dict[str, dict[str, object]] = {}
     misses: dict[str, list[str]] = {}
-    for name in args.prompt or ["v1", "v2"]:
+    for name in args.prompt or ["v1", "v2", "v3"]:
         version = load_prompt(name)
         found = total = 0
         calls: list[int] = []

@@ -64,7 +64,7 @@ def main() -> None:
     scores = []
     for attempt in (1, 2):
         started = time.perf_counter()
-        runs = run_eval_sync(["v1", "v2"], sources=["corpus"])
+        runs = run_eval_sync(["v1", "v2", "v3"], sources=["corpus"])
         elapsed = time.perf_counter() - started
         scores.append({p: summarize(r) for p, r in runs.items()})
         documents = sum(len(r.results) for r in runs.values())
@@ -76,7 +76,7 @@ def main() -> None:
 
     profiler = Profiler(interval=0.0005)
     profiler.start()
-    run_eval_sync(["v1", "v2"], sources=["corpus"])
+    run_eval_sync(["v1", "v2", "v3"], sources=["corpus"])
     session = profiler.stop()
     profiler.write_html(RESULTS / "replay-profile.html")
     root = session.root_frame()

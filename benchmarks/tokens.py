@@ -115,7 +115,7 @@ def main(record: bool) -> None:
     answered = len(naive.prompt_tokens)
     rows = [row(f"naive: whole filing + whole schema, 1 call ({answered} answered)", naive.prompt_tokens,
                 naive.completion_tokens, 1.0, naive_scores)]  # fmt: skip
-    for prompt, run in run_eval_sync(["v1", "v2"], sources=["corpus"]).items():
+    for prompt, run in run_eval_sync(["v1", "v2", "v3"], sources=["corpus"]).items():
         usage = [r.usage for r in run.results.values()]
         calls = statistics.mean(u.calls for u in usage)
         prompt_tokens, completion_tokens = [u.prompt_tokens for u in usage], [u.completion_tokens for u in usage]

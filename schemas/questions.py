@@ -45,6 +45,11 @@ class Reading:
         return mentions.organizations(self.text, self.start, self.end, self.registrant)
 
     @cached_property
+    def short_names(self) -> dict[str, str]:
+        """The short names the filing defines for companies ("Biogen"), to their full names."""
+        return mentions.defined_names(self.text)
+
+    @cached_property
     def people(self) -> list[mentions.Mention]:
         return mentions.people(self.text, self.start, self.end)
 

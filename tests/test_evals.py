@@ -16,7 +16,7 @@ from eightk.extract.server import EMBEDDED_MODEL
 pytestmark = pytest.mark.block_network  # pytest-recording: any real connection attempt fails the test
 
 MODEL = EMBEDDED_MODEL
-PROMPTS = ["v1", "v2"]
+PROMPTS = ["v1", "v2", "v3"]
 SAMPLES = load_dataset()
 CASES = [(prompt, sample) for prompt in PROMPTS for sample in SAMPLES]
 BASELINE = load_baseline()

@@ -204,3 +204,36 @@ def test_v3_is_the_default_unless_eightk_prompt_says_otherwise(monkeypatch: pyte
     assert default_prompt() == "v3"
     monkeypatch.setenv("EIGHTK_PROMPT", "v1")
     assert default_prompt() == "v1"
+
+
+LICENSE_TEXT = (
+    "On March 1, 2021, Norvane Therapeutics, Inc. (“Norvane”) entered into a license agreement with Kestrel "
+    "Biologics AG (“Kestrel”). Norvane will receive an up-front payment of $5 million and milestone payments."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "registrant", "chosen", "settled"),
+    [  # the small model put both parties on one side; the passage and the deal type decide
+        (LICENSE_TEXT, None, ("license", "licensor", "licensor"), ("licensor", "licensee")),
+        (DEAL_TEXT, "Biogen Inc.", ("merger", "target", "target"), ("acquirer", "target")),
+    ],
+)
+def test_party_roles_are_settled_by_the_passage_and_the_deal_type(
+    text: str, registrant: str | None, chosen: tuple[str, str, str], settled: tuple[str, str]
+) -> None:
+    assert DEAL.questions is not None
+    (question,) = DEAL.questions(Reading(text, 0, len(text), registrant=registrant))
+    names = [m.text for m in mentions.organizations(text, 0, len(text)) if "Merger Sub" not in m.text]
+    names = [n for n in names if "River" not in n]
+    deal_type, first, second = chosen
+    amount = mentions.money(text, 0, len(text))[0].text
+    terms = {"total_value": None, "upfront_payment": amount, "milestone_payments_total": None}
+    answer = question.response_model.model_validate({
+        "deal_type": deal_type,
+        "parties": [{"name": names[0], "role": first}, {"name": names[1], "role": second}],
+        **(terms if deal_type == "license" else {"total_value": amount}),
+        "agreement_date": mentions.dates(text, 0, len(text))[0].text,
+    })  # fmt: skip
+    deal = question.answer(answer, GroundingContext(source=text, window=(0, len(text))))
+    assert deal is not None and tuple(p.role.value for p in deal.parties) == settled

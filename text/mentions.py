@@ -53,7 +53,7 @@ def _clean(name: str) -> str:
 
 def organizations(text: str, start: int, end: int, registrant: str | None = None) -> list[Mention]:
     """Companies the passage names, in order, each once, by its fullest name in the whole filing."""
-    full_names = _defined_names(text)
+    full_names = defined_names(text)
     found: list[Mention] = []
     seen: set[str] = set()
 
@@ -91,7 +91,7 @@ def spelled_in(name: str, text: str) -> str:
     return name
 
 
-def _defined_names(text: str) -> dict[str, str]:
+def defined_names(text: str) -> dict[str, str]:
     """Short names the filing defines for companies, to the full name: {"Takeda": "Takeda ... Limited"}."""
     defined: dict[str, str] = {}
     for match in _ORGANIZATION.finditer(text):
