@@ -18,6 +18,7 @@ from eightk.schemas.evidence import Evidence, GroundingContext
 from eightk.schemas.kinds import RecordKind, ScoredField, exact, register, same_money
 from eightk.schemas.money import Money
 from eightk.schemas.questions import NOTHING, Question, Reading, answer_model, one_of
+from eightk.text import mentions
 from eightk.text import names as normalize
 from eightk.text.dates import parse_date
 from eightk.text.money import parse_money
@@ -267,13 +268,13 @@ _COUNTERPART = {
     PartyRole.licensee: PartyRole.licensor,
 }
 # What the passage says a party does: "Genentech will pay", "ImmunoGen will receive an up-front payment",
+# "Genentech will receive exclusive worldwide rights",
 # "Reata will be acquired by Biogen" (the party named before the words unless the pattern names it after).
 _APPOSITION = r"(?:,[^,]{{0,80}},)?\s+"  # "Genentech, a unit of Roche, will pay"
+_RECEIVES = r"(?:will|shall|is to|is entitled to|is eligible to)\s+(?:\w+\s+)?receive\s+(?:[\w-]+\s+){{0,3}}"
 _SAYS_ROLE: list[tuple[str, PartyRole]] = [
-    (
-        r"{party}" + _APPOSITION + r"(?:will|shall|is to|is entitled to|is eligible to)\s+(?:\w+\s+)?receive",
-        PartyRole.licensor,
-    ),
+    (r"{party}" + _APPOSITION + _RECEIVES + r"(?:payments?|fees?|royalt|milestones?)", PartyRole.licensor),
+    (r"{party}" + _APPOSITION + _RECEIVES + r"(?:rights|licen[sc]es?)", PartyRole.licensee),
     (r"{party}" + _APPOSITION + r"(?:will|shall|agreed to)\s+(?:\w+\s+)?pay", PartyRole.licensee),
     (r"(?:grant(?:s|ed)?|licens(?:es|ed))\s+(?:to\s+)?{party}", PartyRole.licensee),
     (r"acquired\s+by\s+{party}", PartyRole.acquirer),
@@ -306,7 +307,7 @@ def _settle_roles(reading: Reading, deal_type: DealType, parties: list[dict[str,
 
 
 def _role_said(reading: Reading, name: str, deal_type: DealType) -> PartyRole | None:
-    forms = [name, *(short for short, full in reading.short_names.items() if full == name)]
+    forms = [name, *mentions.short_forms(name), *(short for short, full in reading.short_names.items() if full == name)]
     if reading.registrant and normalize.company_name(name) == normalize.company_name(reading.registrant):
         forms.append("the Company")
     party = "(?:" + "|".join(re.escape(form) for form in forms) + ")"

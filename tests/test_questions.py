@@ -207,8 +207,8 @@ def test_v3_is_the_default_unless_eightk_prompt_says_otherwise(monkeypatch: pyte
 
 
 LICENSE_TEXT = (
-    "On March 1, 2021, Norvane Therapeutics, Inc. (“Norvane”) entered into a license agreement with Kestrel "
-    "Biologics AG (“Kestrel”). Norvane will receive an up-front payment of $5 million and milestone payments."
+    "On March 1, 2021, Norvane Therapeutics, Inc. entered into a license agreement with Kestrel Biologics AG. "
+    "Norvane will receive an up-front payment of $5 million and milestone payments."
 )
 
 

@@ -80,6 +80,14 @@ def organizations(text: str, start: int, end: int, registrant: str | None = None
     return found
 
 
+def short_forms(name: str) -> list[str]:
+    """How filings write a company's name after its first mention: without the corporate suffix, or by its
+    first word ("Norvane Therapeutics" and "Norvane" for "Norvane Therapeutics, Inc.")."""
+    bare = re.sub(rf",?\s+{_SUFFIX}$", "", name).strip() or name
+    first = bare.split()[0].strip(",")
+    return [bare] if first == bare or len(first) < 3 or first.lower() in _NOT_NAMES else [bare, first]
+
+
 def spelled_in(name: str, text: str) -> str:
     """The filing's own mixed-case spelling of a name its cover page writes in capitals."""
     if not name.isupper():
