@@ -37,7 +37,7 @@ def timings(log: str) -> dict[str, float]:
     return totals
 
 
-async def main(count: int) -> None:
+async def main(count: int, prompts: list[str]) -> None:
     samples = load_dataset(sources=["corpus"])
     random.Random(0).shuffle(samples)
     samples = samples[:count]
@@ -49,7 +49,7 @@ async def main(count: int) -> None:
     rows = []
     per_version: dict[str, list[float]] = {}
     try:
-        for prompt in ("v1", "v2", "v3"):
+        for prompt in prompts:
             version = load_prompt(prompt)
             for sample in samples:
                 offset = log_path.stat().st_size
@@ -78,4 +78,5 @@ async def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 8))
+    # python -m benchmarks.embedded [COUNT [PROMPT ...]]: 8 filings, every bundled version by default
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 8, sys.argv[2:] or ["v1", "v2", "v3"]))
