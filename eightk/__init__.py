@@ -2,7 +2,12 @@
 
 from eightk import extract
 result = extract(Path("8-k.htm"))
+
+The library reports retries, re-asks, salvages and the embedded server through `logging` (logger `eightk`)
+and shows nothing unless the application configures logging; the CLI does, with -v/-q.
 """
+
+import logging
 
 from eightk.errors import (
     ConfigError,
@@ -22,6 +27,8 @@ from eightk.extract.pipeline import aextract, extract
 from eightk.extract.reader import Filing, read_filing
 from eightk.extract.results import ExtractionResult
 from eightk.schemas import Appointment, Deal, Evidence, FilingExtraction, Money, Party
+
+logging.getLogger("eightk").addHandler(logging.NullHandler())
 
 __all__ = [
     "Appointment",

@@ -23,18 +23,32 @@ from eightk.prompts import PROMPT_DIR, available_prompts, load_prompt
 
 console = Console()
 DEFAULT_LOG_DIR = Path("logs")
-LogDirOption = Annotated[Path, typer.Option(help="Write one eval log (JSON) per prompt version here.")]
+LogDirOption = Annotated[Path, typer.Option(metavar="DIR", help="Write one eval log (JSON) per prompt version here.")]
 DataOption = Annotated[
-    str | None, typer.Option(help="Folder with the bundled set's filings (default ../shared or EIGHTK_DATA).")
+    str | None,
+    typer.Option(metavar="DIR", help="Folder with the bundled set's filings (default ../shared or EIGHTK_DATA)."),
 ]
 SourceOption = Annotated[
-    list[str] | None, typer.Option("--source", help="Only these bundled sources: corpus, edgar-crawler-8k.")
+    list[str] | None,
+    typer.Option("--source", metavar="SOURCE", help="Only these bundled sources: corpus, edgar-crawler-8k."),
 ]
-CorpusOption = Annotated[str | None, typer.Option(help="Your own folder of filings (with --gold).")]
-GoldOption = Annotated[str | None, typer.Option(help="Your own folder of gold files, one per filing (with --corpus).")]
+CorpusOption = Annotated[str | None, typer.Option(metavar="DIR", help="Your own folder of filings (with --gold).")]
+GoldOption = Annotated[
+    str | None, typer.Option(metavar="DIR", help="Your own folder of gold files, one per filing (with --corpus).")
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", metavar="MODEL", help="Model (its cassette folder). Default: the configured one."
+    ),
+]
+DocsOption = Annotated[str, typer.Option(metavar="GLOB", help="Glob on document ids.")]
 CassettesOption = Annotated[
     str | None,
-    typer.Option(help="Folder of recorded model answers. Default: cassettes/ beside --gold, else the project's."),
+    typer.Option(
+        metavar="DIR", help="Folder of recorded model answers (or EIGHTK_CASSETTES). Default: cassettes/ beside "
+        "--gold, else the project's."
+    ),
 ]
 
 
@@ -64,11 +78,11 @@ def print_run(run: EvalLog) -> None:
 
 
 def eval_command(
-    prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt versions (repeatable).")] = None,
-    model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Model (cassette folder). Default: embedded.")
+    prompt: Annotated[
+        list[str] | None, typer.Option("--prompt", "-p", metavar="VERSION", help="Prompt versions (repeatable).")
     ] = None,
-    docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
+    model: ModelOption = None,
+    docs: DocsOption = "*",
     record: Annotated[bool, typer.Option(help="Call the model and re-record every cassette.")] = False,
     record_missing: Annotated[bool, typer.Option(help="Call the model only for documents without a cassette.")] = False,
     record_changed: Annotated[
@@ -84,6 +98,7 @@ def eval_command(
     live_check: Annotated[
         int,
         typer.Option(
+            metavar="N",
             help="Re-run the first N recorded documents live and report every answer that differs from its "
             "recording (exit 1 if any does); scores nothing.",
             min=0,
@@ -95,13 +110,15 @@ def eval_command(
 ) -> None:
     """Score prompt versions on the eval set, replaying cassettes offline (or recording them)."""
     from eightk.extract.config import make_client
+    from eightk.extract.settings import load_settings
 
     with friendly_errors():
+        settings = load_settings(flags=True, model=model, base_url=base_url, dialect=dialect)
         root = cassette_root(cassettes, gold)
         versions = prompt or available_prompts()
         if live_check:
             samples = load_dataset(data, docs, sources=source, corpus=corpus, gold=gold)
-            client = make_client(model, base_url, dialect=dialect, cache=False)  # live, never from the disk cache
+            client = make_client(settings, cache=False)  # live, never from the disk cache
             checks = asyncio.run(_live_checks(versions, samples, client, root, live_check))
             raise typer.Exit(print_live_checks(checks, client.model))
         mode = "all" if record else "changed" if record_changed else "missing" if record_missing else "none"
@@ -115,7 +132,7 @@ def eval_command(
             corpus=corpus,
             gold=gold,
             cassettes=root,
-            client=make_client(model, base_url, dialect=dialect, cache=False) if mode != "none" else None,
+            client=make_client(settings, cache=False) if mode != "none" else None,
         )
         console.print(f"cassettes: {root}", highlight=False)
         for run in runs.values():
@@ -181,17 +198,17 @@ def _runs(a: str, b: str, log_dir: Path, **eval_options: object) -> tuple[EvalLo
 
 
 def compare_command(
-    a: Annotated[str, typer.Argument(help="Baseline: a prompt version, or an eval log (.json).")],
-    b: Annotated[str, typer.Argument(help="Candidate: a prompt version, or an eval log (.json).")],
-    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
-    docs: Annotated[str, typer.Option(help="Glob on document ids.")] = "*",
+    a: Annotated[str, typer.Argument(metavar="A", help="Baseline: a prompt version, or an eval log (.json).")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Candidate: a prompt version, or an eval log (.json).")],
+    model: ModelOption = None,
+    docs: DocsOption = "*",
     data: DataOption = None,
     source: SourceOption = None,
     corpus: CorpusOption = None,
     gold: GoldOption = None,
     cassettes: CassettesOption = None,
-    markdown: Annotated[Path | None, typer.Option(help="Write the comparison as Markdown here.")] = None,
-    html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
+    markdown: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the comparison as Markdown.")] = None,
+    html: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the self-contained HTML report.")] = None,
     log_dir: LogDirOption = DEFAULT_LOG_DIR,
 ) -> None:
     """Compare two prompt versions field by field, with a paired-bootstrap interval of the F1 delta."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 
 from eightk.errors import ConfigError
 from eightk.extract.reader import Filing, read_filing
+from eightk.extract.settings import load_settings
 from eightk.schemas import FilingExtraction, GroundingContext
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ class Source:
 
 def data_dir(override: str | Path | None = None) -> Path:
     """`override`, else $EIGHTK_DATA, else the shared folder beside the project checkout."""
-    chosen = Path(override or os.environ.get("EIGHTK_DATA") or PROJECT_ROOT.parent / "shared")
+    chosen = Path(override) if override is not None else load_settings().data or PROJECT_ROOT.parent / "shared"
     if not chosen.is_dir():
         raise ConfigError(f"data folder {chosen} not found; pass --data or set EIGHTK_DATA")
     return chosen

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eightk.errors import EightkError, InputError, UnreachableError
+from eightk.errors import ConfigError, EightkError, InputError, UnreachableError
 from eightk.extract.llm import ModelClient
 from eightk.extract.pipeline import extract_filing
 from eightk.extract.progress import BatchProgress
@@ -143,6 +143,8 @@ async def extract_many(
 ) -> BatchSummary:
     """Extract every source into `out` (JSONL), skipping what a previous run already finished; stop after
     `max_unreachable` documents in a row found the server unreachable."""
+    if concurrency < 1:  # a semaphore of 0 would wait forever
+        raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
     version = load_prompt(prompt or default_prompt())
     results, failures = JsonlLog(out), JsonlLog(errors_path(out))
     done_keys = {str(r.get("key")) for r in results.records()}

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
+from rich.table import Table
 
 from eightk.errors import ConfigError, EightkError
 from eightk.extract.server import EMBEDDED_MODEL, EmbeddedServer
+from eightk.extract.settings import Settings, env_names, env_source, load_settings, mask
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -29,17 +32,23 @@ SAMPLES = {
 PromptOption = Annotated[
     str | None,
     typer.Option(
-        "--prompt", "-p", help="Prompt version (a name or a path). Default: v3, or EIGHTK_PROMPT."
+        "--prompt", "-p", metavar="VERSION", help="Prompt version (a name or a path). Default: v3, or EIGHTK_PROMPT."
     ),
 ]
 ModelOption = Annotated[
-    str | None, typer.Option("--model", "-m", help="Model name, or a .gguf path. Default: the embedded model.")
+    str | None,
+    typer.Option(
+        "--model", "-m", metavar="MODEL", help="Model name, or a .gguf path (or EIGHTK_MODEL). Default: embedded."
+    ),
 ]
 BaseUrlOption = Annotated[
-    str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")
+    str | None, typer.Option("--base-url", metavar="URL", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")
 ]
 DialectOption = Annotated[
-    str | None, typer.Option("--dialect", help="llama_cpp | json_schema | tools (how the server enforces a schema).")
+    str | None,
+    typer.Option(
+        "--dialect", metavar="DIALECT", help="llama_cpp | json_schema | tools: how the server enforces a schema."
+    ),
 ]
 
 
@@ -72,7 +81,12 @@ def sample_path(name: str) -> Path:
 def extract_command(
     files: Annotated[
         list[str] | None,
-        typer.Argument(help="Filings: files, folders, globs, EDGAR accession numbers or EDGAR archive URLs."),
+        typer.Argument(
+            metavar="FILE", help="Filings: files, folders, globs, EDGAR accession numbers or EDGAR archive URLs."
+        ),
+    ] = None,
+    sample: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Run on a bundled sample: genentech or millennium.")
     ] = None,
     sample: Annotated[str | None, typer.Option(help="Run on a bundled sample: genentech or millennium.")] = None,
     prompt: PromptOption = None,
@@ -81,25 +95,36 @@ def extract_command(
     dialect: DialectOption = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write JSONL here: a resumable batch. Required for more than one filing."),
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="Write JSONL here: a resumable batch. Required for more than one filing."
+        ),
     ] = None,
-    concurrency: Annotated[int, typer.Option(help="Documents in flight at once.")] = 4,
-    rpm: Annotated[float | None, typer.Option(help="At most this many requests per minute (or EIGHTK_RPM).")] = None,
-    tpm: Annotated[float | None, typer.Option(help="At most this many tokens per minute (or EIGHTK_TPM).")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(metavar="N", help="Documents in flight at once (or EIGHTK_CONCURRENCY). Default: 4.")
+    ] = None,
+    rpm: Annotated[
+        float | None, typer.Option(metavar="N", help="At most this many requests per minute (or EIGHTK_RPM).")
+    ] = None,
+    tpm: Annotated[
+        float | None, typer.Option(metavar="N", help="At most this many tokens per minute (or EIGHTK_TPM).")
+    ] = None,
     reasks: Annotated[
-        int | None, typer.Option(help="Re-asks after an invalid answer. Default: 0 embedded, 2 otherwise.")
+        int | None,
+        typer.Option(metavar="N", help="Re-asks after an invalid answer. Default: 0 embedded, 2 otherwise."),
     ] = None,
     full: Annotated[
         bool, typer.Option(help="Print the whole result with provenance, not only the extraction.")
     ] = False,
     cik: Annotated[
-        str | None, typer.Option(help="Fetch this company's 8-Ks from EDGAR (with --since, --items).")
+        str | None, typer.Option(metavar="CIK", help="Fetch this company's 8-Ks from EDGAR (with --since, --items).")
     ] = None,
     since: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="With --cik: filed on or after this date.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="With --cik: filed on or after this date."),
     ] = None,
     items: Annotated[
-        list[str] | None, typer.Option("--items", help="With --cik: only 8-Ks reporting these items, e.g. 5.02.")
+        list[str] | None,
+        typer.Option("--items", metavar="ITEM", help="With --cik: only 8-Ks reporting these items, e.g. 5.02."),
     ] = None,
     cache: Annotated[
         bool, typer.Option(help="Answer a request seen before from the on-disk cache (EIGHTK_CACHE_DIR/answers).")
@@ -115,6 +140,8 @@ def extract_command(
 
     exit_on_sigterm()
     with friendly_errors():
+        settings = load_settings(flags=True, model=model, base_url=base_url, dialect=dialect, rpm=rpm, tpm=tpm,
+                                 reasks=reasks, concurrency=concurrency)  # fmt: skip
         local = [f for f in files or [] if not is_edgar_spec(f)]
         sources = [sample_path(sample)] if sample else expand_sources(local)
         remote = [f for f in files or [] if is_edgar_spec(f)]
@@ -135,8 +162,7 @@ def extract_command(
                               f"command again resumes it)")  # fmt: skip
         version = load_prompt(prompt or default_prompt())
         single = read_filing(sources[0]) if out is None else None  # bad input is refused before any model starts
-        client = make_client(model, base_url, dialect=dialect, requests_per_minute=rpm, tokens_per_minute=tpm,
-                             reasks=reasks, cache=cache)  # fmt: skip
+        client = make_client(settings, cache=cache)
 
         async def run() -> int:
             try:
@@ -156,7 +182,7 @@ def extract_command(
                     return 0
                 assert out is not None
                 summary = await extract_many(
-                    sources, out=out, client=client, prompt=prompt, concurrency=concurrency, show_progress=True
+                    sources, out=out, client=client, prompt=prompt, concurrency=settings.concurrency, show_progress=True
                 )
                 errors = f" (errors in {errors_path(out)})" if summary.failed else ""
                 err_console.print(
@@ -181,9 +207,11 @@ def extract_command(
 
 
 def serve_command(
-    model: Annotated[Path | None, typer.Option(help=f"A .gguf file. Default: the bundled {EMBEDDED_MODEL}.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1. Default: a free one.")] = None,
-    context: Annotated[int, typer.Option(help="Context window in tokens.")] = 8192,
+    model: Annotated[
+        Path | None, typer.Option(metavar="FILE", help=f"A .gguf file. Default: the bundled {EMBEDDED_MODEL}.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Port on 127.0.0.1. Default: a free one.")] = None,
+    context: Annotated[int, typer.Option(metavar="TOKENS", help="Context window in tokens.")] = 8192,
 ) -> None:
     """Run the embedded llama.cpp server in the foreground (127.0.0.1 only) until Ctrl-C or SIGTERM."""
     exit_on_sigterm()
@@ -192,3 +220,23 @@ def serve_command(
         err_console.print(f"serving {server.model_path.name} at {server.base_url} (Ctrl-C to stop)")
         with suppress(KeyboardInterrupt):
             server.serve_forever()
+
+
+def config_command() -> None:
+    """Show the settings in effect: each one's value and the variable it came from (the key masked)."""
+    from eightk.extract.config import model_name, uses_embedded
+
+    with friendly_errors():
+        settings = load_settings()
+        table = Table(title="eightk settings (environment; command-line flags override them)")
+        for column in ("variable", "value", "from", "meaning"):
+            table.add_column(column)
+        for name, field in Settings.model_fields.items():
+            value = getattr(settings, name)
+            shown = mask(value) if isinstance(value, SecretStr) else "" if value is None else str(value)
+            source = env_source(name)
+            table.add_row(" / ".join(env_names(name)), shown, source or "default", field.description or "",
+                          style=None if source else "dim")  # fmt: skip
+        out_console.print(table)
+        where = "the embedded llama.cpp server on 127.0.0.1" if uses_embedded(settings) else settings.base_url
+        out_console.print(f"model in use: {model_name(settings)} at {where or 'OpenAI'}", highlight=False)

@@ -1,12 +1,5 @@
-"""Which model to talk to: arguments first, then the environment, then the embedded default.
-
-EIGHTK_MODEL     model name, or a path to a .gguf file to serve with the embedded server
-OPENAI_BASE_URL  any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, OpenAI)
-OPENAI_API_KEY   the key for it (never logged, never recorded)
-EIGHTK_DIALECT   llama_cpp | json_schema | tools: how that server enforces a schema
-EIGHTK_RPM, EIGHTK_TPM  client-side limits in requests and tokens per minute (a provider's quota)
-EIGHTK_REASKS    how often an answer that fails validation is sent back with its errors
-EIGHTK_CACHE_DIR where model answers are kept (in answers/), as EDGAR filings are
+"""Which model to talk to, from the settings (`eightk.extract.settings`: flags and arguments over EIGHTK_* and
+OPENAI_* variables): a configured endpoint, or the embedded llama.cpp server when none is configured.
 
 Given a base URL without a model or a dialect, the server is asked (GET /models) before anything is sent: a
 dead endpoint fails here, at once and by name; the model is the one it serves (several: the user chooses,
@@ -16,7 +9,6 @@ asked in its own dialect, which the default json_schema would get a 500 from.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +18,8 @@ from eightk.errors import ConfigError, UnreachableError
 from eightk.extract.answercache import AnswerCache
 from eightk.extract.edgar import default_cache_dir
 from eightk.extract.llm import UNREACHABLE, Dialect, ModelClient, connection_failure
-from eightk.extract.server import shared_server
+from eightk.extract.server import default_model_path, shared_server
+from eightk.extract.settings import Settings, load_settings
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"  # only for OpenAI itself: an API key and no base URL
 # llama-cpp-python's server lists its models as owned by "me" (llama_cpp/server/app.py, get_models, 0.3.x);
@@ -67,72 +60,75 @@ def probe(base_url: str, api_key: str | None) -> Served | None:
     )
 
 
-def answers_dir() -> Path:
+def answers_dir(settings: Settings | None = None) -> Path:
     """Where model answers are kept: answers/ in EIGHTK_CACHE_DIR, else in the user's cache folder."""
-    root = os.environ.get("EIGHTK_CACHE_DIR")
-    return (Path(root) if root else default_cache_dir()) / "answers"
+    root = (settings or load_settings()).cache_dir
+    return (root or default_cache_dir()) / "answers"
 
 
-def make_client(
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
-    *,
-    dialect: str | Dialect | None = None,
-    concurrency: int | None = None,
-    requests_per_minute: float | None = None,
-    tokens_per_minute: float | None = None,
-    reasks: int | None = None,
-    cache: bool = True,
-) -> ModelClient:
+def uses_embedded(settings: Settings) -> bool:
+    """No endpoint and no key (or a .gguf to serve): eightk serves the model itself."""
+    gguf = settings.model is not None and settings.model.endswith(".gguf")
+    return settings.base_url is None and (gguf or (settings.model is None and settings.api_key is None))
+
+
+def embedded_model_path(settings: Settings) -> Path:
+    return Path(settings.model) if settings.model else default_model_path(settings)
+
+
+def model_name(settings: Settings) -> str | None:
+    """The name results and cassettes carry for the configured model, known without starting or asking anything;
+    None when only the endpoint can tell (a base URL and no model named)."""
+    if uses_embedded(settings):
+        return embedded_model_path(settings).stem
+    return settings.model or (None if settings.base_url else OPENAI_DEFAULT_MODEL)
+
+
+def make_client(settings: Settings | None = None, *, cache: bool = True) -> ModelClient:
     """A client for the configured model; with nothing configured, the embedded llama.cpp server.
 
     cache: keep answers on disk and answer a request seen before from there (`answers_dir()`).
     """
-    requests_per_minute = requests_per_minute or _env_float("EIGHTK_RPM")
-    tokens_per_minute = tokens_per_minute or _env_float("EIGHTK_TPM")
-    if reasks is None and os.environ.get("EIGHTK_REASKS"):
-        reasks = int(_env_float("EIGHTK_REASKS") or 0)
-    model = model or os.environ.get("EIGHTK_MODEL")
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL")
-    api_key = api_key or os.environ.get("OPENAI_API_KEY")
-    chosen_dialect = dialect or os.environ.get("EIGHTK_DIALECT")
-    gguf = model is not None and model.endswith(".gguf")
-    if base_url is None and (gguf or (model is None and api_key is None)):
-        server = shared_server(Path(model) if model else None, start=False)
+    settings = settings or load_settings()
+    answers = answers_dir(settings)
+    if uses_embedded(settings):
+        server = shared_server(embedded_model_path(settings), start=False)
         return ModelClient(
             model=server.model_alias,
             base_url=server.base_url,
             api_key="embedded",  # the local server checks no key
             dialect=Dialect.llama_cpp,
             context_tokens=server.context_tokens,
-            concurrency=concurrency or 1,  # one llama.cpp slot: more only queues
+            concurrency=1,  # one llama.cpp slot: more only queues
             # No re-asks by default: replaying the eval with and without them, SmolLM2's second answers were
             # worse than its first (micro F1 0.194 with one re-ask, 0.231 without) at 2.9x the prompt tokens.
             # What fails validation is salvaged instead: grounded values kept, the rest dropped.
-            max_retries=0 if reasks is None else reasks,
-            requests_per_minute=requests_per_minute,
-            tokens_per_minute=tokens_per_minute,
-            answer_cache=AnswerCache(answers_dir(), f"embedded:{server.model_path}") if cache else None,
+            max_retries=0 if settings.reasks is None else settings.reasks,
+            requests_per_minute=settings.rpm,
+            tokens_per_minute=settings.tpm,
+            answer_cache=AnswerCache(answers, f"embedded:{server.model_path}") if cache else None,
             before_first_request=server.start,  # not started at all when every answer is in the cache
         )
-    served = probe(base_url, api_key) if base_url and (model is None or chosen_dialect is None) else None
+    base_url, model, dialect = settings.base_url, settings.model, settings.dialect
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    served = probe(base_url, api_key) if base_url and (model is None or dialect is None) else None
     if model is None:
         model = _served_model(base_url, served) if base_url else OPENAI_DEFAULT_MODEL
-    if chosen_dialect is None:
-        chosen_dialect = Dialect.llama_cpp if served and served.llama_cpp_python else Dialect.json_schema
+    if dialect is None:
+        dialect = Dialect.llama_cpp if served and served.llama_cpp_python else Dialect.json_schema
     single_slot = served is not None and served.llama_cpp_python  # one model, one lock: more calls only queue
+    default_context = 8192 if base_url else 128000
     return ModelClient(
         model=model,
         base_url=base_url,
         api_key=api_key or "none",
-        dialect=Dialect(chosen_dialect),
-        context_tokens=int(os.environ.get("EIGHTK_CONTEXT_TOKENS", "8192" if base_url else "128000")),
-        concurrency=concurrency or (1 if single_slot else 8),
-        answer_cache=AnswerCache(answers_dir(), base_url or "openai") if cache else None,
-        max_retries=2 if reasks is None else reasks,
-        requests_per_minute=requests_per_minute,
-        tokens_per_minute=tokens_per_minute,
+        dialect=dialect,
+        context_tokens=default_context if settings.context_tokens is None else settings.context_tokens,
+        concurrency=1 if single_slot else 8,
+        answer_cache=AnswerCache(answers, base_url or "openai") if cache else None,
+        max_retries=2 if settings.reasks is None else settings.reasks,
+        requests_per_minute=settings.rpm,
+        tokens_per_minute=settings.tpm,
     )
 
 
@@ -144,12 +140,3 @@ def _served_model(base_url: str, served: Served | None) -> str:
                           f"choose one with --model or EIGHTK_MODEL")  # fmt: skip
     return served.models[0]
 
-
-def _env_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import sys
@@ -45,7 +46,8 @@ import httpx2 as httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
 
 from eightk.errors import ConfigError, EdgarError, EightkError, InputError
-from eightk.extract.llm import RETRY_STATUSES, RetryPolicy, retry_after_seconds
+from eightk.extract.llm import RETRY_STATUSES, RetryPolicy, log_retry, retry_after_seconds
+from eightk.extract.settings import load_settings
 
 DEFAULT_WWW_URL = "https://www.sec.gov"
 DEFAULT_DATA_URL = "https://data.sec.gov"
@@ -90,6 +92,7 @@ class TokenBucket:
 
 
 SEC_RATE = TokenBucket(9.0)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,15 +121,16 @@ class EdgarSettings:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> EdgarSettings:
-        """Settings from EIGHTK_* variables; keyword arguments win over them."""
-        env = {
-            "user_agent": os.environ.get("EIGHTK_SEC_USER_AGENT", ""),
-            "cache_dir": Path(os.environ["EIGHTK_CACHE_DIR"]) if os.environ.get("EIGHTK_CACHE_DIR") else None,
-            "www_url": os.environ.get("EIGHTK_EDGAR_URL"),
-            "data_url": os.environ.get("EIGHTK_EDGAR_DATA_URL"),
-            "search_url": os.environ.get("EIGHTK_EDGAR_SEARCH_URL"),
+        """Settings from EIGHTK_* variables (`eightk.extract.settings`); keyword arguments win over them."""
+        env = load_settings()
+        chosen: dict[str, Any] = {
+            "user_agent": env.sec_user_agent or "",
+            "cache_dir": env.cache_dir,
+            "www_url": env.edgar_url,
+            "data_url": env.edgar_data_url,
+            "search_url": env.edgar_search_url,
         }
-        chosen = {key: value for key, value in {**env, **overrides}.items() if value is not None}
+        chosen = {key: value for key, value in {**chosen, **overrides}.items() if value is not None}
         chosen.setdefault("cache_dir", default_cache_dir())
         return cls(**chosen)
 
@@ -377,6 +381,7 @@ class _Edgar:
             retry=retry_if_exception_type(httpx.TransportError)
             | retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+            before_sleep=lambda state: log_retry(log, state, url.split("?")[0], policy.attempts),
         )
         try:
             response: httpx.Response = retrying(self.client.get, url)

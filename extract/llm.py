@@ -31,13 +31,14 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result
 
-from eightk.errors import EightkError, NoncompliantModelError, TransportError, UnreachableError
+from eightk.errors import ConfigError, EightkError, NoncompliantModelError, TransportError, UnreachableError
 from eightk.extract.answercache import AnswerCache, CachingTransport
 from eightk.extract.ratelimit import RateLimitedTransport, RateLimiter
 from eightk.schemas import GroundingContext, grounded_by, salvage
 
 T = TypeVar("T", bound=BaseModel)
-logging.getLogger("instructor").addHandler(logging.NullHandler())  # failures are reported in results, not logs
+log = logging.getLogger(__name__)
+logging.getLogger("instructor").addHandler(logging.NullHandler())  # eightk reports what matters, below
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -140,6 +141,20 @@ class RetryPolicy:
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not crypto)
 
 
+def log_retry(logger: logging.Logger, state: RetryCallState, target: str, attempts: int) -> None:
+    """One warning per retry: what failed, where, and when the next try goes out (tenacity's `before_sleep`)."""
+    outcome = state.outcome
+    if outcome is None:
+        return
+    if outcome.failed:
+        cause = connection_failure(outcome.exception())  # "Connection refused", no class name
+    else:
+        cause = f"HTTP {outcome.result().status_code}"
+    wait = state.next_action.sleep if state.next_action else 0.0
+    logger.warning("%s from %s; retrying in %.1f s (attempt %d of %d failed)", cause, target, wait,
+                   state.attempt_number, attempts)  # fmt: skip
+
+
 class RetryingTransport(httpx.AsyncBaseTransport):
     """Retries transport faults and retryable statuses; gives back the last answer when retries run out."""
 
@@ -166,13 +181,14 @@ class RetryingTransport(httpx.AsyncBaseTransport):
             retry=retry_if_exception_type(httpx.TransportError)
             | retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
             retry_error_callback=lambda state: _last_answer(state),
-            before_sleep=lambda _: self._count_retry(),
+            before_sleep=lambda state: self._count_retry(state, str(request.url.copy_with(query=None))),
         )
         response: httpx.Response = await retrying(attempt)
         return response
 
-    def _count_retry(self) -> None:
+    def _count_retry(self, state: RetryCallState, url: str) -> None:
         self.retries += 1
+        log_retry(log, state, url, self.policy.attempts)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -242,6 +258,8 @@ class ModelClient:
     _semaphore: asyncio.Semaphore | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.concurrency < 1:  # a semaphore of 0 would wait forever
+            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
         wire: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport()
         if self.requests_per_minute or self.tokens_per_minute:
             wire = RateLimitedTransport(wire, RateLimiter(self.requests_per_minute, self.tokens_per_minute))
@@ -256,6 +274,15 @@ class ModelClient:
         mode = instructor.Mode.TOOLS if self.dialect is Dialect.tools else instructor.Mode.JSON_SCHEMA
         self._client = instructor.from_openai(raw, mode=mode)
         self._client.on("completion:response", _count_attempt)
+        self._client.on("parse:error", self._log_reask)
+
+    def _log_reask(self, error: Exception, *, attempt_number: int, max_attempts: int | None,
+                   is_last_attempt: bool) -> None:  # fmt: skip
+        """Instructor's `parse:error` hook: an answer that did not validate goes back to the model."""
+        if not is_last_attempt:  # the last one is reported by what follows it: a salvage or an error
+            first_line = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+            log.info("%s: answer %d of %s did not validate, re-asking: %s", self.model, attempt_number,
+                     max_attempts or "?", first_line)  # fmt: skip
 
     @property
     def endpoint(self) -> str:
@@ -337,6 +364,7 @@ class ModelClient:
                 f"no valid answer after {stats.attempts} attempts: {str(cause or error)[:300]}", **costs
             ) from error
         stats.salvaged = True
+        log.info("%s: no valid answer after %d attempts; kept only its grounded values", self.model, stats.attempts)
         return recovered  # type: ignore[return-value]
 
     async def aclose(self) -> None:

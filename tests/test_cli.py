@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -19,10 +20,14 @@ from eightk.cli import app
 runner = CliRunner()
 
 
-def test_help_on_every_command() -> None:
-    for command in ([], ["extract"], ["serve"], ["eval"], ["compare"], ["prompts"], ["gold", "new"], ["gold", "check"]):
-        result = runner.invoke(app, [*command, "--help"])
+def test_help_on_every_command_shows_metavars_not_type_labels() -> None:
+    for command in ([], ["extract"], ["serve"], ["eval"], ["compare"], ["prompts"], ["config"], ["gold"],
+                    ["gold", "new"], ["gold", "check"]):  # fmt: skip
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0 and "Usage" in result.output
+        assert not re.search(r"<[\w%\[\], -]+>", result.output), result.output  # typer's `<list[str]>`, `<bool>`
+    extract_help = runner.invoke(app, ["extract", "--help"], env={"COLUMNS": "200"}).output
+    assert re.search(r"--base-url +URL ", extract_help) and re.search(r"--concurrency +N ", extract_help)
 
 
 def test_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:
@@ -34,6 +39,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:
         result = runner.invoke(app, ["extract", str(path), "--base-url", "http://127.0.0.1:9/v1", "--model", "x"])
         assert result.exit_code == 1
         assert message in result.output and "Traceback" not in result.output
+        assert not re.search(r"[A-Z]\w+(Error|Exception)|max_bytes", result.output)  # no class or parameter names
 
 
 def test_an_unknown_prompt_version_is_a_clear_error(tmp_path: Path) -> None:
