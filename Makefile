@@ -20,7 +20,7 @@ test: setup  ## offline suite + eval replay + one live run of the embedded model
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --block-network  # pytest-recording: loopback only (eightk.testing), cassettes replayed
 
 eval: setup
 	$(BIN)/eightk eval --check-baseline

@@ -52,7 +52,8 @@ def distinct_filings(folder: Path, count: int) -> list[Path]:
 
 def _serve_fake(latency_s: float, connection: Connection) -> None:
     from conftest import GOOD_DEAL
-    from fakeserver import FakeOpenAI, answer
+
+    from eightk.fakeserver import FakeOpenAI, answer
 
     with FakeOpenAI([answer(GOOD_DEAL, delay_s=latency_s)]) as server:
         connection.send(server.url)

@@ -49,7 +49,8 @@ class UsageServer:
 
     def __init__(self) -> None:
         from conftest import GOOD_DEAL
-        from fakeserver import answer
+
+        from eightk.fakeserver import answer
 
         self.good_deal = GOOD_DEAL
         self.answer = answer
@@ -76,7 +77,7 @@ def rates(arrivals: list[float], costs: list[int]) -> tuple[float, float]:
 
 
 async def run(scenario: Scenario, docs: list[Path], out: Path) -> tuple[list[float], list[int], float]:
-    from fakeserver import FakeOpenAI
+    from eightk.fakeserver import FakeOpenAI
 
     script = UsageServer()
     with FakeOpenAI(script) as server:

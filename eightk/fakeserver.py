@@ -1,4 +1,5 @@
-"""A real OpenAI-compatible HTTP server on 127.0.0.1 that misbehaves on command, for tests and benchmarks.
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 that misbehaves on command, for eightk's tests and benchmarks
+and for yours (`eightk.testing`'s `fake_openai` fixture).
 
 Each request to /v1/chat/completions takes the next behaviour from a script (or asks a function), so a
 test states exactly what the "model" does: answer, fail with a status, hang, drip, cut the body short.
@@ -49,9 +50,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeOpenAI:
-    def __init__(self, script: list[Reply] | Callable[[dict[str, Any]], Reply], *, repeat_last: bool = True) -> None:
+    def __init__(
+        self,
+        script: list[Reply] | Callable[[dict[str, Any]], Reply],
+        *,
+        repeat_last: bool = True,
+        models: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.script = script
         self.repeat_last = repeat_last
+        self.models = [{"id": "fake", "object": "model", "owned_by": "fake"}] if models is None else models
+        self.gets: list[str] = []  # paths asked for with GET
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.arrivals: list[float] = []  # time.monotonic() of each chat request, for rate-limit checks
@@ -85,7 +94,8 @@ class FakeOpenAI:
                 pass
 
             def do_GET(self) -> None:
-                self._send(200, json.dumps({"data": [{"id": "fake"}]}).encode())
+                fake.gets.append(self.path)
+                self._send(200, json.dumps({"object": "list", "data": fake.models}).encode())
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))

@@ -18,6 +18,7 @@ from vcr.request import Request
 
 from eightk.errors import ConfigError
 from eightk.evals.dataset import PROJECT_ROOT
+from eightk.extract.settings import load_settings
 
 CASSETTE_DIR = PROJECT_ROOT / "cassettes"  # the bundled eval set's recordings, in a checkout of the project
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
@@ -48,11 +49,12 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def vcr_kwargs(record: bool = False) -> dict[str, Any]:
-    """The settings of every cassette eightk records or replays."""
+def cassette_settings() -> dict[str, Any]:
+    """How every eightk cassette is written and matched, whoever opens it: the runner, the eval tests, or a
+    user's `@pytest.mark.vcr` test (as pytest-recording's `vcr_config`, see `eightk.testing`). No record mode:
+    that is the caller's to choose (pytest-recording's `--record-mode`, `eightk eval --record-*`)."""
     return {
         "serializer": "json",
-        "record_mode": "all" if record else "none",
         "match_on": ["method", "path", "body"],
         "filter_headers": list(SECRET_HEADERS),
         "before_record_request": hash_request_body,
@@ -67,10 +69,12 @@ def write_empty_cassette(path: Path) -> None:
 
 
 def cassette_root(cassettes: str | Path | None = None, gold: str | Path | None = None) -> Path:
-    """Where an eval set's recordings live: the folder named, else `cassettes/` beside the user's own gold
-    folder (their recordings belong with their gold, not inside the installed package), else the project's."""
-    if cassettes is not None:
-        return Path(cassettes)
+    """Where an eval set's recordings live: the folder named (`--cassettes`, else EIGHTK_CASSETTES), else
+    `cassettes/` beside the user's own gold folder (their recordings belong with their gold, not inside the
+    installed package), else the project's."""
+    named = cassettes if cassettes is not None else load_settings().cassettes
+    if named is not None:
+        return Path(named)
     if gold is not None:
         return Path(gold).resolve().parent / "cassettes"
     return CASSETTE_DIR
@@ -84,12 +88,19 @@ def writable_root(root: Path) -> Path:
     return root
 
 
+def cassette_name(model: str, prompt: str, doc_id: str) -> str:
+    """A document's cassette under its root, without the suffix (pytest-recording's `default_cassette_name`)."""
+    return f"{_slug(model)}/{prompt}/{doc_id}"
+
+
 def cassette_path(model: str, prompt: str, doc_id: str, root: Path = CASSETTE_DIR) -> Path:
-    return root / _slug(model) / prompt / f"{doc_id}.json"
+    return root / f"{cassette_name(model, prompt, doc_id)}.json"
 
 
-def recorder(record: bool = False) -> vcr.VCR:
-    return vcr.VCR(**{k: v for k, v in vcr_kwargs(record).items() if k != "allow_playback_repeats"})
+def recorder(record: bool = False, **overrides: Any) -> vcr.VCR:
+    """A VCR that records every request (`record`) or only replays, with eightk's cassette settings."""
+    settings = {k: v for k, v in cassette_settings().items() if k != "allow_playback_repeats"}  # per cassette
+    return vcr.VCR(record_mode="all" if record else "none", **{**settings, **overrides})
 
 
 def _slug(model: str) -> str:

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import vcr
 from vcr.request import Request
 
 from eightk.errors import ConfigError, ExtractionFailed
-from eightk.evals.cassettes import cassette_path, hash_request_body, vcr_kwargs
+from eightk.evals.cassettes import cassette_path, hash_request_body, recorder
 from eightk.evals.dataset import Sample
 from eightk.extract.llm import ModelClient
 from eightk.extract.pipeline import extract_filing
@@ -84,8 +83,7 @@ async def check_document(sample: Sample, version: PromptVersion, client: ModelCl
         passage_of[hashed.body.decode("ascii")] = grounding.window if grounding is not None else None
         return hashed
 
-    settings = {k: v for k, v in vcr_kwargs(record=True).items() if k != "allow_playback_repeats"}
-    live = vcr.VCR(**{**settings, "before_record_request": capture})
+    live = recorder(record=True, before_record_request=capture)
     with tempfile.TemporaryDirectory() as scratch, live.use_cassette(str(Path(scratch) / "live.json")) as taped:
         try:
             traces = (await extract_filing(sample.filing, version, client)).calls

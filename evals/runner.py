@@ -45,7 +45,8 @@ def recorded_models(root: Path) -> list[str]:
 
 
 def replay_model(model: str | None, root: Path) -> str:
-    """The model to replay: the one named, else the only one recorded in `root`, else the embedded model."""
+    """The model to replay: the one named (flag or EIGHTK_MODEL), else the only one recorded in `root`, else the
+    embedded model."""
     from eightk.extract.server import default_model_path
 
     recorded = recorded_models(root)
@@ -74,7 +75,8 @@ def replay_client(model: str, root: Path = CASSETTE_DIR) -> ModelClient:
     )
 
 
-def _write_model_card(client: ModelClient, root: Path) -> None:
+def write_model_card(client: ModelClient, root: Path) -> None:
+    """How the recording client was configured, so that replay sends byte-identical requests."""
     path = model_card_path(client.model, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     card = {"model": client.model, "dialect": client.dialect.value, "context_tokens": client.context_tokens,
@@ -100,7 +102,7 @@ async def run_prompt(
     version = load_prompt(prompt)
     log = EvalLog(model=client.model, prompt=version.name, prompt_sha256=version.sha256, dataset=dataset)
     if record != "none":
-        _write_model_card(client, writable_root(cassettes))
+        write_model_card(client, writable_root(cassettes))
     for sample in samples:
         path = cassette_path(client.model, version.name, sample.id, cassettes)
         recording = record == "all" or (record in ("missing", "changed") and not path.is_file())
@@ -124,6 +126,24 @@ def _replay_miss(error: BaseException) -> bool:
     return False
 
 
+async def extract_sample(sample: Sample, version: PromptVersion, client: ModelClient, *, replaying: bool,
+                         hint: str) -> ExtractionResult:  # fmt: skip
+    """One document's result under whatever cassette is open; a request that a replayed cassette does not hold
+    is a ReplayMiss (ending with `hint`: how to re-record), and a document whose every call failed is scored
+    as an empty prediction (the failure costs recall)."""
+    try:
+        return await extract_filing(sample.filing, version, client)
+    except TransportError as error:
+        if replaying and _replay_miss(error):
+            raise ReplayMiss(
+                f"{sample.id} ({version.name}): a request is not in its cassette; the code or prompt changed "
+                f"since recording ({hint})"
+            ) from error
+        raise
+    except ExtractionFailed as error:
+        return ExtractionResult.failed(sample.filing, version, client.model, error)
+
+
 async def _extract_in_cassette(
     sample: Sample, version: PromptVersion, client: ModelClient, path: Path, recording: bool
 ) -> ExtractionResult:
@@ -133,17 +153,8 @@ async def _extract_in_cassette(
     elif not path.is_file():
         raise ReplayMiss(f"no cassette {path}; record it with --record-missing")
     with recorder(recording).use_cassette(str(path), allow_playback_repeats=True):
-        try:
-            result = await extract_filing(sample.filing, version, client)
-        except TransportError as error:
-            if not recording and _replay_miss(error):
-                raise ReplayMiss(
-                    f"{sample.id} ({version.name}): a request is not in its cassette; the "
-                    "code or prompt changed since recording (re-record with --record-changed)"
-                ) from error
-            raise
-        except ExtractionFailed as error:  # scored as an empty prediction: the failure costs recall
-            result = ExtractionResult.failed(sample.filing, version, client.model, error)
+        result = await extract_sample(sample, version, client, replaying=not recording,
+                                      hint="re-record with --record-changed")  # fmt: skip
     if recording and not path.exists():
         write_empty_cassette(path)  # no passage worth a call: vcrpy writes nothing, replay needs a file
     return result
@@ -182,17 +193,20 @@ async def run_eval(
 ) -> dict[str, EvalLog]:
     """Every prompt version over the matching documents; replayed unless `record`, recordings in `cassettes`
     (default: see `cassette_root`)."""
-    from eightk.extract.config import make_client
+    from eightk.extract.config import make_client, model_name
+    from eightk.extract.settings import load_settings
 
     samples = load_dataset(data, pattern, sources=sources, corpus=corpus, gold=gold)
     dataset = f"{len(samples)} documents matching {pattern!r} from " + ", ".join(
         sorted({f"{s.source} ({s.path.parent}, gold {s.gold_path.parent})" for s in samples})
     )
     root = cassette_root(cassettes, gold)
-    if client is None and record == "none":
-        client = replay_client(replay_model(model, root), root)
-    elif client is None:
-        client = make_client(model, cache=False)  # an answer from the disk cache would never reach the cassette
+    if client is None:
+        settings = load_settings(model=model)
+        if record != "none":
+            client = make_client(settings, cache=False)  # an answer from the disk cache would never reach the cassette
+        else:
+            client = replay_client(replay_model(model_name(settings) if settings.model else None, root), root)
     try:
         return {
             p: await run_prompt(p, client, samples, record=record, dataset=dataset, cassettes=root) for p in prompts

@@ -96,7 +96,7 @@ def extract_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", metavar="FILE", help="Write JSONL here: a resumable batch. Required for more than one filing."
+            "--out", "-o", metavar="FILE", help="Write JSONL here: a resumable batch. Needed for more than one filing."
         ),
     ] = None,
     concurrency: Annotated[

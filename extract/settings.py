@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     data: Path | None = Field(None, description="folder of the bundled eval set's filings (default: ../shared)")
     cassettes: Path | None = Field(None, description="folder of eval cassettes (default: the project's cassettes/)")
     sec_user_agent: str | None = Field(None, description="who asks EDGAR: 'Name email@example.com' (EDGAR input)")
-    cache_dir: Path | None = Field(None, description="where fetched EDGAR filings are kept (default: user cache)")
+    cache_dir: Path | None = Field(None, description="where model answers and EDGAR filings are kept (default: cache)")
     edgar_url: str | None = Field(None, description="EDGAR mirror for www.sec.gov")
     edgar_data_url: str | None = Field(None, description="EDGAR mirror for data.sec.gov")
     edgar_search_url: str | None = Field(None, description="EDGAR mirror for efts.sec.gov/LATEST")

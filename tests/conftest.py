@@ -7,6 +7,12 @@ from pathlib import Path
 import pytest
 
 from eightk.extract.llm import Dialect, ModelClient, RetryPolicy
+from eightk.extract.server import EmbeddedServer
+
+# eightk's own pytest plugin (cassette settings, fake server): an install registers it as an entry point too,
+# under the same name, so it is loaded once; named here for checkouts run without installing. pytester runs
+# pytest in a subprocess, as a user would (tests/test_recording.py).
+pytest_plugins = ["eightk.testing", "pytester"]
 
 FILING = """FORM 8-K
 CURRENT REPORT Pursuant to Section 13 or 15(d) of the Securities Exchange Act of 1934
@@ -43,6 +49,19 @@ def answer_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("EIGHTK_CACHE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def no_embedded_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only `live` tests, and recording runs (`--record-mode` other than none), may start the real model: on
+    shared cores a server started by a broken test slows everything else by orders of magnitude."""
+    if request.node.get_closest_marker("live") or request.config.getoption("--record-mode") not in (None, "none"):
+        return
+
+    def refuse(self: EmbeddedServer) -> list[str]:
+        raise AssertionError("a non-live test tried to start the embedded model server")
+
+    monkeypatch.setattr(EmbeddedServer, "command", refuse)
 
 
 @pytest.fixture

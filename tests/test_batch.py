@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 from conftest import FILING, make_test_client
-from fakeserver import FakeOpenAI, Reply, answer
 
 from eightk.evals.dataset import corpus_dir
 from eightk.extract.batch import errors_path, expand_sources, extract_many
 from eightk.extract.llm import RetryPolicy
 from eightk.extract.progress import BatchProgress, Pace
+from eightk.fakeserver import FakeOpenAI, Reply, answer
 
 
 def empty_answer(body: dict[str, Any]) -> Reply:

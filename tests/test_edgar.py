@@ -371,10 +371,10 @@ def test_items_and_dates_need_a_company() -> None:
 def test_eightk_extract_takes_an_accession_number_and_reads_the_fetched_submission(
     fake: FakeEdgar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fakeserver import FakeOpenAI, answer
     from typer.testing import CliRunner
 
     from eightk.cli import app
+    from eightk.fakeserver import FakeOpenAI, answer
 
     monkeypatch.setenv("EIGHTK_SEC_USER_AGENT", UA)
     monkeypatch.setenv("EIGHTK_CACHE_DIR", str(tmp_path / "cache"))

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 from conftest import FILING, GOOD_DEAL, make_test_client
-from fakeserver import FakeOpenAI, Reply, answer
 
 from eightk.errors import NoncompliantModelError, TransportError, UnreachableError
 from eightk.extract.llm import RetryPolicy
 from eightk.extract.pipeline import aextract
+from eightk.fakeserver import FakeOpenAI, Reply, answer
 from eightk.schemas import DealsInPassage, GroundingContext
 
 GROUNDING = GroundingContext(source=FILING)

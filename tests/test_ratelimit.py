@@ -7,12 +7,12 @@ import asyncio
 import httpx2 as httpx
 import pytest
 from conftest import FILING, GOOD_DEAL
-from fakeserver import FakeOpenAI, answer
 
 from eightk.extract.llm import Dialect, ModelClient
 from eightk.extract.pipeline import extract_filing
 from eightk.extract.ratelimit import RateLimiter, reported_tokens
 from eightk.extract.reader import read_filing
+from eightk.fakeserver import FakeOpenAI, answer
 from eightk.prompts import load_prompt
 
 

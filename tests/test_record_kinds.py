@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 from conftest import make_test_client
-from fakeserver import FakeOpenAI, Reply, answer
 from pydantic import BaseModel, Field, ValidationError
 
 from eightk.errors import ConfigError
 from eightk.evals.scorer import score_document
 from eightk.extract.pipeline import aextract
 from eightk.extract.planning import plan_calls
+from eightk.fakeserver import FakeOpenAI, Reply, answer
 from eightk.prompts import load_prompt
 from eightk.schemas import (
     Candidate,

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import FILING, GOOD_DEAL, make_test_client
-from fakeserver import FakeOpenAI, Reply, answer
 
 from eightk.errors import ConfigError, TransportError
 from eightk.evals.cassettes import CASSETTE_DIR, recorder
 from eightk.evals.dataset import corpus_dir
 from eightk.extract.pipeline import aextract
 from eightk.extract.server import EmbeddedServer
+from eightk.fakeserver import FakeOpenAI, Reply, answer
 from eightk.prompts import load_prompt
 
 SECRET = "sk-test-SECRET0123456789abcdefXYZ"
