@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from conftest import make_test_client
-from fakeserver import FakeOpenAI, Reply, answer
 from pydantic import ValidationError
 
 from eightk.errors import ConfigError
 from eightk.extract.pipeline import extract_filing
 from eightk.extract.planning import plan_calls
 from eightk.extract.reader import read_filing
+from eightk.fakeserver import FakeOpenAI, Reply, answer
 from eightk.prompts import PROMPT_DIR, load_prompt
 from eightk.schemas import APPOINTMENT, DEAL, GroundingContext
 from eightk.schemas.questions import NOTHING, Reading

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from conftest import FILING, GOOD_DEAL
-from fakeserver import FakeOpenAI, Reply, answer
 from typer.testing import CliRunner
 
 from eightk.cli import app
 from eightk.errors import ConfigError
 from eightk.evals import cassettes
 from eightk.evals.gold import GUIDELINES
+from eightk.fakeserver import FakeOpenAI, Reply, answer
 from eightk.prompts import PROMPT_DIR, load_prompt
 
 runner = CliRunner()
