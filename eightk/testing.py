@@ -7,6 +7,8 @@ way eightk's own evals do, with pytest-recording's flags and fixtures.
 - Network: `--block-network` still lets a test reach loopback (the fake server, the embedded model), and
   while a cassette records, only loopback is reachable, plus hosts you allow the pytest-recording way
   (`--allowed-hosts`, `@pytest.mark.block_network(allowed_hosts=[...])`, `vcr_config["allowed_hosts"]`).
+- The answer cache: a test with a cassette caches model answers in a folder of its own (EIGHTK_CACHE_DIR), so
+  every call it makes reaches its cassette.
 - `fake_openai`: starts a scripted OpenAI-compatible server on 127.0.0.1 (`eightk.fakeserver`).
 
 Record with `pytest --record-mode=once`, replay with pytest-recording's default `--record-mode=none`. The
@@ -52,16 +54,23 @@ class _Recording:
         return {**cassette_settings(), "allowed_hosts": LOOPBACK}
 
     @pytest.fixture(autouse=True)
-    def _eightk_recording_stays_local(self, request: pytest.FixtureRequest, vcr: Any) -> Iterator[None]:
-        """pytest-recording opens the network while a cassette records; keep it to loopback and allowed hosts."""
-        if vcr is None or vcr.write_protected:
+    def _eightk_cassette(self, request: pytest.FixtureRequest, vcr: Any) -> Iterator[None]:
+        """A test with a cassette keeps model answers in a cache of its own: an answer from the shared disk cache
+        would never reach the cassette. While the cassette records (pytest-recording then opens the network),
+        only loopback and allowed hosts are reachable."""
+        if vcr is None:
             yield
             return
-        from pytest_recording.network import blocking_context
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("EIGHTK_CACHE_DIR", str(request.getfixturevalue("tmp_path_factory").mktemp("eightk-cache")))
+            if vcr.write_protected:
+                yield
+                return
+            from pytest_recording.network import blocking_context
 
-        allowed = request.getfixturevalue("allowed_hosts") or []
-        with blocking_context(allowed_hosts=[*LOOPBACK, *allowed]):
-            yield
+            allowed = request.getfixturevalue("allowed_hosts") or []
+            with blocking_context(allowed_hosts=[*LOOPBACK, *allowed]):
+                yield
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -239,4 +239,5 @@ def config_command() -> None:
                           style=None if source else "dim")  # fmt: skip
         out_console.print(table)
         where = "the embedded llama.cpp server on 127.0.0.1" if uses_embedded(settings) else settings.base_url
-        out_console.print(f"model in use: {model_name(settings)} at {where or 'OpenAI'}", highlight=False)
+        name = model_name(settings) or "the one it serves (asked before the first request)"
+        out_console.print(f"model in use: {name} at {where or 'OpenAI'}", highlight=False)

@@ -146,8 +146,8 @@ def log_retry(logger: logging.Logger, state: RetryCallState, target: str, attemp
     outcome = state.outcome
     if outcome is None:
         return
-    # "Connection refused", "HTTP 503": no class name
-    cause = connection_failure(outcome.exception()) if outcome.failed else f"HTTP {outcome.result().status_code}"
+    error = outcome.exception()
+    cause = connection_failure(error) if error is not None else f"HTTP {outcome.result().status_code}"
     wait = state.next_action.sleep if state.next_action else 0.0
     logger.warning("%s from %s; retrying in %.1f s (attempt %d of %d failed)", cause, target, wait,
                    state.attempt_number, attempts)  # fmt: skip

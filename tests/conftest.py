@@ -58,10 +58,14 @@ def no_embedded_model(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
     if request.node.get_closest_marker("live") or request.config.getoption("--record-mode") not in (None, "none"):
         return
 
-    def refuse(self: EmbeddedServer) -> list[str]:
-        raise AssertionError("a non-live test tried to start the embedded model server")
+    start = EmbeddedServer.start
 
-    monkeypatch.setattr(EmbeddedServer, "command", refuse)
+    def guarded(self: EmbeddedServer) -> EmbeddedServer:
+        if self.command()[0] == "llama_cpp.server":
+            raise AssertionError("a non-live test tried to start the embedded model server")
+        return start(self)  # a stand-in server (tests/test_logging.py)
+
+    monkeypatch.setattr(EmbeddedServer, "start", guarded)
 
 
 @pytest.fixture

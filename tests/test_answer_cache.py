@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from conftest import FAST_RETRIES, FILING, GOOD_DEAL
-from fakeserver import FakeOpenAI, Reply, answer
 from test_batch import empty_answer
 from test_faults import hallucinated
 from typer.testing import CliRunner
@@ -22,6 +21,7 @@ from eightk.extract.batch import extract_many
 from eightk.extract.config import answers_dir
 from eightk.extract.llm import Dialect, ModelClient, RetryPolicy
 from eightk.extract.pipeline import aextract
+from eightk.fakeserver import FakeOpenAI, Reply, answer
 
 runner = CliRunner()
 

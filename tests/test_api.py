@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from conftest import FILING, GOOD_DEAL
-from fakeserver import FakeOpenAI, answer
 
 from eightk import extract
 from eightk.errors import InputError
 from eightk.extract.reader import read_filing
+from eightk.fakeserver import FakeOpenAI, answer
 
 APPOINTMENT = "Item 5.02. On May 1, 2024, Acme Corp. appointed Jane Doe as Chief Financial Officer."
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import FILING
-from fakeserver import FakeOpenAI, Reply
 from typer.testing import CliRunner
 
 from eightk.cli import app
+from eightk.fakeserver import FakeOpenAI, Reply
 
 runner = CliRunner()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import pytest
@@ -65,8 +64,8 @@ def test_the_embedded_server_start_is_logged(caplog: pytest.LogCaptureFixture, m
     model = tmp_path / "tiny.gguf"
     model.write_bytes(b"GGUF")
     server = EmbeddedServer(model)
-    monkeypatch.setattr(server, "command", lambda: [sys.executable, "-m", "http.server", str(server.port),
-                                                    "--bind", "127.0.0.1", "--directory", str(tmp_path)])  # fmt: skip
+    monkeypatch.setattr(server, "command", lambda: ["http.server", str(server.port), "--bind", "127.0.0.1",
+                                                    "--directory", str(tmp_path)])  # fmt: skip
     caplog.set_level(logging.INFO, logger="eightk")
     with server:
         pass

@@ -73,7 +73,7 @@ import socket
 
 import pytest
 from eightk import extract
-from eightk.testing import answer
+from eightk.testing import FakeOpenAI, answer
 
 FILING = """{{filing}}"""
 DEAL = {{deal}}
@@ -84,13 +84,26 @@ def test_my_pipeline_finds_the_license(fake_openai, record_mode):
     server = fake_openai([answer(DEAL)])
     result = extract(FILING, model="my-model", base_url=server.url, api_key="{SECRET}")
     assert [deal.deal_type for deal in result.extraction.deals] == ["license"]
-    assert len(server.requests) == (0 if record_mode == "none" else 1)  # replayed: the server is never asked
+    if record_mode == "none":
+        assert server.requests == []  # replayed: the server is never asked
 
 
 @pytest.mark.vcr
 def test_my_pipeline_on_another_filing(fake_openai):
     server = fake_openai([answer(DEAL)])
     extract(FILING.replace("June 3", "July 9"), model="my-model", base_url=server.url, api_key="{SECRET}")
+
+
+@pytest.fixture(scope="module")
+def shared_server():
+    with FakeOpenAI([answer(DEAL)]) as server:
+        yield server
+
+
+@pytest.mark.vcr
+@pytest.mark.parametrize("run", ["first", "second"])
+def test_the_same_call_twice(shared_server, run):  # the second is not answered from the first's disk cache
+    extract(FILING, model="my-model", base_url=shared_server.url, api_key="{SECRET}")
 
 
 @pytest.mark.vcr
@@ -106,15 +119,18 @@ def test_a_users_own_test_records_and_replays_with_eightk_cassettes(pytester: py
     pytester.makepyfile(test_mine=USER_TEST.format(filing=FILING, deal=repr(GOOD_DEAL)))
     plugin = ["-p", "eightk.testing", "-p", "no:cacheprovider"]
 
-    pytester.runpytest_subprocess("--record-mode=once", *plugin).assert_outcomes(passed=3)
+    pytester.runpytest_subprocess("--record-mode=once", *plugin).assert_outcomes(passed=5)
     cassettes = pytester.path / "cassettes" / "test_mine"
+    for run in ("first", "second"):  # each call reached its own test's cassette
+        recorded = json.loads((cassettes / f"test_the_same_call_twice[{run}].json").read_text())["interactions"]
+        assert [i["request"]["method"] for i in recorded] == ["GET", "POST"]
     stored = (cassettes / "test_my_pipeline_finds_the_license.json").read_text()
-    [interaction] = json.loads(stored)["interactions"]
+    [interaction] = [i for i in json.loads(stored)["interactions"] if i["request"]["method"] == "POST"]
     assert interaction["request"]["body"].startswith("sha256:")  # the filing text is not in the cassette
     assert "Acme Robotics" not in interaction["request"]["body"]
     assert SECRET not in stored and "authorization" not in stored.lower()
 
     (cassettes / "test_my_pipeline_on_another_filing.json").unlink()
     replay = pytester.runpytest_subprocess("--record-mode=none", "--block-network", *plugin)
-    replay.assert_outcomes(passed=2, failed=1)  # the test whose cassette is gone cannot reach its model
+    replay.assert_outcomes(passed=4, failed=1)  # the test whose cassette is gone cannot reach its model
     replay.stdout.fnmatch_lines(["FAILED test_mine.py::test_my_pipeline_on_another_filing - *"])

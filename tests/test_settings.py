@@ -72,6 +72,8 @@ def test_flags_and_arguments_win_over_the_environment_and_zero_is_a_value(monkey
     assert load_settings().reasks == 3 and load_settings().concurrency == 7
     assert load_settings(reasks=0).reasks == 0  # not "unset, so the environment's 3"
     assert load_settings(reasks=None).reasks == 3  # None is "not given"
+    monkeypatch.setenv("EIGHTK_MODEL", "m")  # model and dialect named: the endpoint is not asked for them
+    monkeypatch.setenv("EIGHTK_DIALECT", "json_schema")
     assert make_client(load_settings(reasks=0)).max_retries == 0
     monkeypatch.setenv("EIGHTK_REASKS", "0")
     assert make_client().max_retries == 0
@@ -87,6 +89,7 @@ def test_the_openai_variables_stand_in_for_eightks_own(monkeypatch: pytest.Monke
     assert KEY not in repr(settings) and KEY not in str(settings)
     monkeypatch.setenv("EIGHTK_MODEL", "llama")
     assert load_settings().model == "llama"  # eightk's own name first
+    monkeypatch.setenv("EIGHTK_DIALECT", "json_schema")  # model and dialect named: the endpoint is not asked
     client = make_client()
     assert (client.model, client.base_url, client.api_key) == ("llama", "http://127.0.0.1:9/v1", KEY)
 
@@ -109,14 +112,16 @@ def test_eightk_config_shows_each_setting_its_source_and_a_masked_key(monkeypatc
     assert "OPENAI_API_KEY" in lines["EIGHTK_API_KEY / OPENAI_API_KEY"].split("│")[3]  # where it came from
     assert lines["EIGHTK_REASKS"].split("│")[2].strip() == "0"
     assert lines["EIGHTK_RPM"].split("│")[3].strip() == "default"
-    assert "model in use: gpt-4o-mini at http://127.0.0.1:8765/v1" in result.output
+    assert "model in use: the one it serves (asked before the first request) at http://127.0.0.1:8765/v1" in (
+        result.output
+    )
 
 
 async def test_a_batch_or_client_with_no_concurrency_is_refused_not_a_hang(tmp_path: Path, filing_file: Path) -> None:
     from eightk.extract.batch import extract_many
     from eightk.extract.llm import Dialect, ModelClient
 
-    client = make_client(load_settings(base_url="http://127.0.0.1:9/v1"))
+    client = make_client(load_settings(base_url="http://127.0.0.1:9/v1", model="m", dialect="json_schema"))
     with pytest.raises(ConfigError, match="concurrency must be at least 1, got 0"):
         await extract_many([filing_file], out=tmp_path / "out.jsonl", client=client, concurrency=0)
     await client.aclose()
