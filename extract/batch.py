@@ -31,7 +31,8 @@ from eightk.extract.pipeline import extract_filing
 from eightk.extract.progress import BatchProgress
 from eightk.extract.reader import read_filing
 from eightk.extract.results import ExtractionResult
-from eightk.prompts import default_prompt, load_prompt
+from eightk.extract.settings import default_prompt
+from eightk.prompts import load_prompt
 
 FILING_SUFFIXES = (".txt", ".htm", ".html")
 

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from eightk.errors import ConfigError, EightkError
 from eightk.extract.server import EMBEDDED_MODEL, EmbeddedServer
-from eightk.extract.settings import Settings, env_names, env_source, load_settings, mask
+from eightk.extract.settings import Settings, default_prompt, env_names, env_source, load_settings, mask
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -88,7 +88,6 @@ def extract_command(
     sample: Annotated[
         str | None, typer.Option(metavar="NAME", help="Run on a bundled sample: genentech or millennium.")
     ] = None,
-    sample: Annotated[str | None, typer.Option(help="Run on a bundled sample: genentech or millennium.")] = None,
     prompt: PromptOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -136,7 +135,7 @@ def extract_command(
     from eightk.extract.edgar import fetch_filings, is_edgar_spec
     from eightk.extract.pipeline import extract_filing
     from eightk.extract.reader import read_filing
-    from eightk.prompts import default_prompt, load_prompt
+    from eightk.prompts import load_prompt
 
     exit_on_sigterm()
     with friendly_errors():

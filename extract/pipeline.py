@@ -19,7 +19,8 @@ from eightk.extract.planning import COMPLETION_TOKENS, PlannedCall, Records, kin
 from eightk.extract.reader import Filing, read_filing
 from eightk.extract.results import CallTrace, ExtractionResult, Usage
 from eightk.extract.sections import reported_items, split_sections
-from eightk.prompts import PromptVersion, default_prompt, load_prompt
+from eightk.extract.settings import default_prompt
+from eightk.prompts import PromptVersion, load_prompt
 from eightk.schemas import FilingExtraction, GroundingContext
 
 

@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eightk.errors import ConfigError
 from eightk.extract.llm import Dialect
+from eightk.prompts import DEFAULT_PROMPT
 
 PREFIX = "EIGHTK_"
 
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     context_tokens: PositiveInt | None = Field(
         None, description="the model's context window (default: 8192 with a base URL, 128000 for OpenAI)"
     )
+    prompt: str | None = Field(None, description=f"prompt version used unless one is named (default: {DEFAULT_PROMPT})")
     concurrency: PositiveInt = Field(4, description="documents in flight at once in a batch")
     rpm: PositiveFloat | None = Field(None, description="at most this many requests per minute (client-side)")
     tpm: PositiveFloat | None = Field(None, description="at most this many tokens per minute (client-side)")
@@ -125,6 +127,11 @@ def _describe(error: ValidationError, given: Mapping[str, object], flags: bool) 
         message = message.replace("Input should be", "must be").removeprefix("Value error, ")
         problems.append(f"{name} {message}, got {problem['input']!r}")
     return "; ".join(problems)
+
+
+def default_prompt() -> str:
+    """The prompt version to use when none is named: EIGHTK_PROMPT, else the bundled default."""
+    return load_settings().prompt or DEFAULT_PROMPT
 
 
 def mask(secret: SecretStr | None) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,8 +24,8 @@ import yaml
 from eightk.errors import ConfigError
 
 PROMPT_DIR = Path(__file__).resolve().parent
-# The version `extract()` and the CLI use unless told (or EIGHTK_PROMPT says) otherwise: the one that scores
-# best on the eval set (README, "Prompt versions").
+# The version `extract()` and the CLI use unless told (or EIGHTK_PROMPT says: `eightk.extract.settings`)
+# otherwise: the one that scores best on the eval set (README, "Prompt versions").
 DEFAULT_PROMPT = "v3"
 Strategy = Literal["whole_filing", "passages", "questions"]
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)  # noqa: S701 (prompts are not HTML)
@@ -108,10 +107,6 @@ def _read_version(path: Path, raw: bytes) -> dict[str, Any]:
             "(its recordings and logs are filed under that name)"
         )
     return dict(data)
-
-
-def default_prompt() -> str:
-    return os.environ.get("EIGHTK_PROMPT") or DEFAULT_PROMPT
 
 
 def available_prompts() -> list[str]:

@@ -198,7 +198,7 @@ def test_the_predecessor_is_the_person_the_appointee_succeeds() -> None:
 
 
 def test_v3_is_the_default_unless_eightk_prompt_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
-    from eightk.prompts import default_prompt
+    from eightk.extract.settings import default_prompt
 
     monkeypatch.delenv("EIGHTK_PROMPT", raising=False)
     assert default_prompt() == "v3"
