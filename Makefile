@@ -10,7 +10,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,ray,export]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 demo: setup  ## extract the bundled ImmunoGen-Genentech filing with the embedded model
@@ -29,7 +29,7 @@ compare: setup
 	$(BIN)/eightk compare v1 v2 --markdown reports/compare.md --html reports/compare.html
 
 benchmarks: setup
-	for b in concurrency ratelimit tokens replay embedded; do $(BIN)/python -m benchmarks.$$b || exit 1; done
+	for b in concurrency distributed ratelimit tokens replay embedded; do $(BIN)/python -m benchmarks.$$b || exit 1; done
 
 PEER_VENV ?= .venv-peer
 peer:  ## langextract on the same embedded model (its own venv: google-genai needs an older tenacity)

@@ -21,7 +21,8 @@ from eightk.errors import (
     TransportError,
     UnreachableError,
 )
-from eightk.extract.batch import BatchSummary, extract_many
+from eightk.extract.batch import extract_many
+from eightk.extract.ledger import BatchSummary
 from eightk.extract.llm import ModelClient
 from eightk.extract.pipeline import aextract, extract
 from eightk.extract.reader import Filing, read_filing

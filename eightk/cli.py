@@ -17,7 +17,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from eightk.evals.cli import compare_command, eval_command, prompts_command
 from eightk.evals.gold import app as gold_app
-from eightk.extract.cli import config_command, extract_command, serve_command
+from eightk.extract.cli import config_command, export_command, extract_command, serve_command
 
 
 class _Argument(TyperArgument):
@@ -52,7 +52,8 @@ class Group(TyperGroup):
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, cls=Group)
-for name, command in (("extract", extract_command), ("serve", serve_command), ("eval", eval_command),
+for name, command in (("extract", extract_command), ("export", export_command), ("serve", serve_command),
+                      ("eval", eval_command),
                       ("compare", compare_command), ("prompts", prompts_command),
                       ("config", config_command)):  # fmt: skip
     app.command(name=name, cls=Command)(command)

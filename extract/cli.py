@@ -1,4 +1,4 @@
-"""The `eightk` command line: extract, serve, eval, compare. Errors are one red line, never a traceback."""
+"""The `eightk` command line: extract, export, serve, eval, compare. Errors are one red line, never a traceback."""
 
 from __future__ import annotations
 
@@ -18,8 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from eightk.errors import ConfigError, EightkError
+from eightk.extract.batch import Engine
+from eightk.extract.config import ClientSpec
+from eightk.extract.cost import dollars, plan_batch
+from eightk.extract.export import Format, export
+from eightk.extract.planning import CHARS_PER_TOKEN
 from eightk.extract.server import EMBEDDED_MODEL, EmbeddedServer
 from eightk.extract.settings import Settings, default_prompt, env_names, env_source, load_settings, mask
+from eightk.prompts import PromptVersion
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -128,11 +134,27 @@ def extract_command(
     cache: Annotated[
         bool, typer.Option(help="Answer a request seen before from the on-disk cache (EIGHTK_CACHE_DIR/answers).")
     ] = True,
+    engine: Annotated[
+        Engine,
+        typer.Option(metavar="local|ray", help="local: this process. ray: a Ray cluster's workers (the ray extra)."),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(metavar="ADDRESS", help="With --engine ray: auto or ray://HOST:PORT. Default: a new local one."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="With --engine ray: worker processes. Default: one per CPU of the cluster."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Plan the calls and estimate tokens and dollars; call no model.")
+    ] = False,
 ) -> None:
     """Extract deals and appointments. One file prints its JSON; several (or --out) run a resumable batch."""
-    from eightk.extract.batch import FILING_SUFFIXES, errors_path, expand_sources, extract_many
-    from eightk.extract.config import make_client
+    from eightk.extract.batch import FILING_SUFFIXES, expand_sources, extract_many
+    from eightk.extract.config import client_spec
     from eightk.extract.edgar import fetch_filings, is_edgar_spec
+    from eightk.extract.ledger import errors_path
     from eightk.extract.pipeline import extract_filing
     from eightk.extract.reader import read_filing
     from eightk.prompts import load_prompt
@@ -155,17 +177,22 @@ def extract_command(
             if folders:
                 raise ConfigError(f"no filings ({', '.join(FILING_SUFFIXES)}) in {', '.join(folders)}")
             raise ConfigError("no input files (give FILES, an EDGAR accession, --cik or --sample genentech)")
-        if out is None and len(sources) > 1:
+        if out is None and len(sources) > 1 and not dry_run:
             # A batch's output is also its resume point: a file the user named is one they will find again.
             raise ConfigError(f"{len(sources)} filings: name a results file with --out (JSONL; running the same "
                               f"command again resumes it)")  # fmt: skip
-        version = load_prompt(prompt or default_prompt())
-        single = read_filing(sources[0]) if out is None else None  # bad input is refused before any model starts
-        client = make_client(settings, cache=cache)
+        prompt = prompt or default_prompt()
+        version = load_prompt(prompt)
+        single = read_filing(sources[0]) if out is None and not dry_run else None  # refused before a model starts
+        spec = client_spec(settings, cache=cache)
+        if dry_run:
+            print_plan(sources, version, spec)
+            raise typer.Exit(0)
+        client = spec.connect() if single is not None else None  # a batch connects where it runs
 
         async def run() -> int:
             try:
-                if single is not None:
+                if client is not None and single is not None:
                     result = await extract_filing(single, version, client)
                     payload = result.model_dump(mode="json") if full else result.extraction.model_dump(mode="json")
                     out_console.print_json(json.dumps(payload))
@@ -180,13 +207,22 @@ def extract_command(
                         err_console.print(f"[yellow]warning:[/] {warning[:300]}", highlight=False)
                     return 0
                 assert out is not None
-                summary = await extract_many(
-                    sources, out=out, client=client, prompt=prompt, concurrency=settings.concurrency, show_progress=True
-                )
+                summary = await extract_many(sources, out=out, client=spec, prompt=prompt,
+                                             concurrency=settings.concurrency, engine=engine, ray_address=ray_address,
+                                             workers=workers)  # fmt: skip
                 errors = f" (errors in {errors_path(out)})" if summary.failed else ""
                 err_console.print(
                     f"{summary.done} extracted, {summary.skipped} already done, {summary.failed} failed "
-                    f"-> {out}{errors} · {client.model} · prompt {prompt}",
+                    f"-> {out}{errors} · {spec.model} · prompt {version.name}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                used = summary.usage
+                cached = f", {used.cached} answered from the cache, priced as if paid" if used.cached else ""
+                err_console.print(
+                    f"{used.calls} calls ({used.attempts} attempts{cached}), {used.prompt_tokens:,} prompt + "
+                    f"{used.completion_tokens:,} completion tokens"
+                    + _priced(spec.model, used.prompt_tokens, used.completion_tokens, ""),
                     highlight=False,
                     soft_wrap=True,
                 )
@@ -199,10 +235,50 @@ def extract_command(
                     )
                 return 1 if summary.failed or summary.stopped else 0
             finally:
-                await client.aclose()
+                if client is not None:
+                    await client.aclose()
 
         code = asyncio.run(run())
     raise typer.Exit(code)
+
+
+def print_plan(sources: list[Path], version: PromptVersion, spec: ClientSpec) -> None:
+    """The dry run's report: what the batch would send, and what that costs where the model has a price."""
+    plan = plan_batch(sources, version, spec.context_tokens, spec.dialect)
+    for problem in plan.unreadable:
+        err_console.print(f"[yellow]unreadable:[/] {problem}", highlight=False, soft_wrap=True)
+    out_console.print(
+        f"dry run, prompt {version.name}, model {spec.model}: {plan.documents} documents"
+        f"{f' ({len(plan.unreadable)} unreadable)' if plan.unreadable else ''}, {plan.calls} calls, "
+        f"~{plan.prompt_tokens:,} prompt tokens (characters / {CHARS_PER_TOKEN}), "
+        f"at most {plan.completion_tokens:,} completion tokens"
+        + _priced(spec.model, plan.prompt_tokens, plan.completion_tokens, "at most "),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _priced(model: str, prompt_tokens: int, completion_tokens: int, ceiling: str) -> str:
+    total = dollars(model, prompt_tokens, completion_tokens)
+    if total is None:
+        return f"; no price known for {model}"
+    prompt_part = dollars(model, prompt_tokens, 0) or 0
+    return f"; {ceiling}${total:,.4f} (${prompt_part:,.4f} of it prompt) at {model}'s list price"
+
+
+def export_command(
+    results: Annotated[
+        Path, typer.Argument(metavar="RESULTS", help="A results file of `eightk extract --out` (and its errors file).")
+    ],
+    to: Annotated[Path, typer.Option("--to", metavar="DIR", help="Folder for the documents, deals, ... tables.")],
+    form: Annotated[
+        Format, typer.Option("--format", metavar="parquet|csv", help="Parquet, or CSV with lists as JSON text.")
+    ] = "parquet",
+) -> None:
+    """Write a batch's results as tables: one row per document, and one per deal and per appointment."""
+    with friendly_errors():
+        counts = export(results, to, form)
+    err_console.print(", ".join(f"{rows} {table}" for table, rows in counts.items()) + f" -> {to}")
 
 
 def serve_command(

@@ -9,8 +9,11 @@ asked in its own dialect, which the default json_schema would get a 500 from.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 
@@ -18,7 +21,8 @@ from eightk.errors import ConfigError, UnreachableError
 from eightk.extract.answercache import AnswerCache
 from eightk.extract.edgar import default_cache_dir
 from eightk.extract.llm import UNREACHABLE, Dialect, ModelClient, connection_failure
-from eightk.extract.server import default_model_path, shared_server
+from eightk.extract.ratelimit import Limiter
+from eightk.extract.server import DEFAULT_CONTEXT_TOKENS, default_model_path, shared_server
 from eightk.extract.settings import Settings, load_settings
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"  # only for OpenAI itself: an API key and no base URL
@@ -84,31 +88,75 @@ def model_name(settings: Settings) -> str | None:
     return settings.model or (None if settings.base_url else OPENAI_DEFAULT_MODEL)
 
 
-def make_client(settings: Settings | None = None, *, cache: bool = True) -> ModelClient:
-    """A client for the configured model; with nothing configured, the embedded llama.cpp server.
+@dataclass(frozen=True)
+class ClientSpec:
+    """A client as configured (the endpoint asked what it serves), before anything is started or connected.
+
+    It pickles, so every Ray worker builds its own client from it, and it names the GGUF file of an embedded
+    model instead of the address of a server running here: each node then serves the model itself.
+    """
+
+    settings: Mapping[str, Any]  # ModelClient's arguments; its base_url is None while `gguf` is to be served
+    gguf: Path | None = None  # the model file to serve with the embedded server
+    answers: tuple[Path, str] | None = None  # the answer cache's folder and scope; None: no cache
+
+    @property
+    def model(self) -> str:
+        return str(self.settings["model"])
+
+    @property
+    def context_tokens(self) -> int:
+        return int(self.settings["context_tokens"])
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect(self.settings["dialect"])
+
+    @classmethod
+    def of(cls, client: ModelClient) -> ClientSpec:
+        """The settings of a client that exists. What belongs to this process stays: its limiter, its cache's
+        open files (the folder and scope go along), the hook that starts a server here."""
+        own = {"limiter", "answer_cache", "before_first_request"}
+        settings = {f.name: getattr(client, f.name) for f in dataclasses.fields(client) if f.init and f.name not in own}
+        cache = client.answer_cache
+        return cls(settings, answers=(cache.directory, cache.scope) if cache is not None else None)
+
+    def connect(self, base_url: str | None = None, limiter: Limiter | None = None) -> ModelClient:
+        """A client; an embedded model is served by this process's shared server (started on the first request
+        that the cache cannot answer) unless `base_url` names one serving it already."""
+        cache = AnswerCache(*self.answers) if self.answers is not None else None
+        if self.gguf is not None and base_url is None:
+            server = shared_server(self.gguf, start=False)
+            return ModelClient(**{**self.settings, "base_url": server.base_url}, answer_cache=cache,
+                               before_first_request=server.start, limiter=limiter)  # fmt: skip
+        settings = {**self.settings, "base_url": base_url} if base_url else self.settings
+        return ModelClient(**settings, answer_cache=cache, limiter=limiter)
+
+
+def client_spec(settings: Settings | None = None, *, cache: bool = True) -> ClientSpec:
+    """The configured model's client, unstarted; with nothing configured, the embedded llama.cpp server.
 
     cache: keep answers on disk and answer a request seen before from there (`answers_dir()`).
     """
     settings = settings or load_settings()
     answers = answers_dir(settings)
+    limits = {"requests_per_minute": settings.rpm, "tokens_per_minute": settings.tpm}
     if uses_embedded(settings):
-        server = shared_server(embedded_model_path(settings), start=False)
-        return ModelClient(
-            model=server.model_alias,
-            base_url=server.base_url,
-            api_key="embedded",  # the local server checks no key
-            dialect=Dialect.llama_cpp,
-            context_tokens=server.context_tokens,
-            concurrency=1,  # one llama.cpp slot: more only queues
+        path = embedded_model_path(settings)
+        embedded = {
+            "model": path.stem,  # the alias the embedded server answers to
+            "base_url": None,
+            "api_key": "embedded",  # the local server checks no key
+            "dialect": Dialect.llama_cpp,
+            "context_tokens": DEFAULT_CONTEXT_TOKENS,
+            "concurrency": 1,  # one llama.cpp slot: more only queues
             # No re-asks by default: replaying the eval with and without them, SmolLM2's second answers were
             # worse than its first (micro F1 0.194 with one re-ask, 0.231 without) at 2.9x the prompt tokens.
             # What fails validation is salvaged instead: grounded values kept, the rest dropped.
-            max_retries=0 if settings.reasks is None else settings.reasks,
-            requests_per_minute=settings.rpm,
-            tokens_per_minute=settings.tpm,
-            answer_cache=AnswerCache(answers, f"embedded:{server.model_path}") if cache else None,
-            before_first_request=server.start,  # not started at all when every answer is in the cache
-        )
+            "max_retries": 0 if settings.reasks is None else settings.reasks,
+            **limits,
+        }
+        return ClientSpec(embedded, gguf=path, answers=(answers, f"embedded:{path}") if cache else None)
     base_url, model, dialect = settings.base_url, settings.model, settings.dialect
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     served = probe(base_url, api_key) if base_url and (model is None or dialect is None) else None
@@ -118,18 +166,22 @@ def make_client(settings: Settings | None = None, *, cache: bool = True) -> Mode
         dialect = Dialect.llama_cpp if served and served.llama_cpp_python else Dialect.json_schema
     single_slot = served is not None and served.llama_cpp_python  # one model, one lock: more calls only queue
     default_context = 8192 if base_url else 128000
-    return ModelClient(
-        model=model,
-        base_url=base_url,
-        api_key=api_key or "none",
-        dialect=dialect,
-        context_tokens=default_context if settings.context_tokens is None else settings.context_tokens,
-        concurrency=1 if single_slot else 8,
-        answer_cache=AnswerCache(answers, base_url or "openai") if cache else None,
-        max_retries=2 if settings.reasks is None else settings.reasks,
-        requests_per_minute=settings.rpm,
-        tokens_per_minute=settings.tpm,
-    )
+    remote = {
+        "model": model,
+        "base_url": base_url,
+        "api_key": api_key or "none",
+        "dialect": dialect,
+        "context_tokens": default_context if settings.context_tokens is None else settings.context_tokens,
+        "concurrency": 1 if single_slot else 8,
+        "max_retries": 2 if settings.reasks is None else settings.reasks,
+        **limits,
+    }
+    return ClientSpec(remote, answers=(answers, base_url or "openai") if cache else None)
+
+
+def make_client(settings: Settings | None = None, *, cache: bool = True) -> ModelClient:
+    """A client for the configured model (`client_spec`), connected; an embedded server starts on first use."""
+    return client_spec(settings, cache=cache).connect()
 
 
 def _served_model(base_url: str, served: Served | None) -> str:

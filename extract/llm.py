@@ -33,7 +33,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, ret
 
 from eightk.errors import ConfigError, EightkError, NoncompliantModelError, TransportError, UnreachableError
 from eightk.extract.answercache import AnswerCache, CachingTransport
-from eightk.extract.ratelimit import RateLimitedTransport, RateLimiter
+from eightk.extract.ratelimit import Limiter, RateLimitedTransport, RateLimiter
 from eightk.schemas import GroundingContext, grounded_by, salvage
 
 T = TypeVar("T", bound=BaseModel)
@@ -251,6 +251,7 @@ class ModelClient:
     tokens_per_minute: float | None = None
     answer_cache: AnswerCache | None = None  # answers kept on disk: the same request is not paid for twice
     before_first_request: Callable[[], object] | None = None  # e.g. start the embedded server, on a cache miss
+    limiter: Limiter | None = None  # a limit shared beyond this client (a cluster's); default: the two above
     _client: Any = field(init=False, repr=False)
     _transport: RetryingTransport = field(init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(init=False, default=None, repr=False)
@@ -259,8 +260,10 @@ class ModelClient:
         if self.concurrency < 1:  # a semaphore of 0 would wait forever
             raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
         wire: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport()
-        if self.requests_per_minute or self.tokens_per_minute:
-            wire = RateLimitedTransport(wire, RateLimiter(self.requests_per_minute, self.tokens_per_minute))
+        if self.limiter is None and (self.requests_per_minute or self.tokens_per_minute):
+            self.limiter = RateLimiter(self.requests_per_minute, self.tokens_per_minute)
+        if self.limiter is not None:
+            wire = RateLimitedTransport(wire, self.limiter)
         self._transport = RetryingTransport(wire, policy=self.retry_policy)
         outer: httpx.AsyncBaseTransport = self._transport
         if self.before_first_request is not None:

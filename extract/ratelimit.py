@@ -14,6 +14,7 @@ import contextlib
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx2 as httpx
 
@@ -34,6 +35,14 @@ class Budget:
 
     def seconds_until_clear(self) -> float:
         return max(0.0, -self.level * 60 / self.per_minute)
+
+
+class Limiter(Protocol):
+    """What a transport asks of a limit: this process's `RateLimiter`, or one budget a whole cluster shares."""
+
+    async def acquire(self, estimated_tokens: int) -> None: ...
+
+    async def settle(self, estimated_tokens: int, actual_tokens: int) -> None: ...
 
 
 class RateLimiter:
@@ -95,7 +104,7 @@ def reported_tokens(response: httpx.Response) -> int | None:
 class RateLimitedTransport(httpx.AsyncBaseTransport):
     """Holds each request until the limiter lets it go; settles its tokens from the answer."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limiter: RateLimiter) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, limiter: Limiter) -> None:
         self.inner = inner
         self.limiter = limiter
 

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import random
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from eightk.evals.dataset import corpus_dir
+from eightk.extract.batch import expand_sources
 from eightk.extract.llm import Dialect, ModelClient, RetryPolicy
 from eightk.extract.server import EmbeddedServer
+from eightk.fakeserver import Reply, answer
 
 # eightk's own pytest plugin (cassette settings, fake server): an install registers it as an entry point too,
 # under the same name, so it is loaded once; named here for checkouts run without installing. pytester runs
@@ -41,6 +47,38 @@ def make_test_client(url: str, *, max_retries: int = 2, timeout_s: float = 5.0,
                      policy: RetryPolicy = FAST_RETRIES, api_key: str = "test-key") -> ModelClient:  # fmt: skip
     return ModelClient(model="fake", base_url=url, api_key=api_key, dialect=Dialect.json_schema,
                        max_retries=max_retries, timeout_s=timeout_s, retry_policy=policy)  # fmt: skip
+
+
+def empty_answer(body: dict[str, Any]) -> Reply:
+    """A valid, empty answer of whatever kind was asked for (the schema name says which)."""
+    name = body["response_format"]["json_schema"]["name"]
+    fields = {"DealsInPassage": ["deals"], "AppointmentsInPassage": ["appointments"]}.get(
+        name, ["deals", "appointments"]
+    )
+    return answer({field: [] for field in fields})
+
+
+def flaky(rate: float, seed: int, delay_s: float = 0.0) -> Callable[[dict[str, Any]], Reply]:
+    """A server script that fails `rate` of requests (half 500s, half dropped connections), seeded."""
+    rng = random.Random(seed)
+    lock = threading.Lock()
+
+    def reply(body: dict[str, Any]) -> Reply:
+        with lock:
+            roll = rng.random()
+        if roll < rate / 2:
+            return Reply("status", status=500, delay_s=delay_s)
+        if roll < rate:
+            return Reply("close", delay_s=delay_s)
+        good = empty_answer(body)
+        good.delay_s = delay_s
+        return good
+
+    return reply
+
+
+def corpus_files() -> list[Path]:
+    return expand_sources([str(corpus_dir() / "*.txt")])
 
 
 @pytest.fixture(autouse=True)

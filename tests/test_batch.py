@@ -9,50 +9,18 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import FILING, make_test_client
+from conftest import FILING, corpus_files, empty_answer, flaky, make_test_client
 
-from eightk.evals.dataset import corpus_dir
-from eightk.extract.batch import errors_path, expand_sources, extract_many
+from eightk.errors import ConfigError
+from eightk.extract.batch import extract_many
+from eightk.extract.ledger import errors_path
 from eightk.extract.llm import RetryPolicy
 from eightk.extract.progress import BatchProgress, Pace
-from eightk.fakeserver import FakeOpenAI, Reply, answer
-
-
-def empty_answer(body: dict[str, Any]) -> Reply:
-    """A valid, empty answer of whatever kind was asked for (the schema name says which)."""
-    name = body["response_format"]["json_schema"]["name"]
-    fields = {"DealsInPassage": ["deals"], "AppointmentsInPassage": ["appointments"]}.get(
-        name, ["deals", "appointments"]
-    )
-    return answer({field: [] for field in fields})
-
-
-def flaky(rate: float, seed: int, delay_s: float = 0.0) -> Any:
-    rng = random.Random(seed)
-    lock = threading.Lock()
-
-    def reply(body: dict[str, Any]) -> Reply:
-        with lock:
-            roll = rng.random()
-        if roll < rate / 2:
-            return Reply("status", status=500, delay_s=delay_s)
-        if roll < rate:
-            return Reply("close", delay_s=delay_s)
-        good = empty_answer(body)
-        good.delay_s = delay_s
-        return good
-
-    return reply
-
-
-def corpus_files() -> list[Path]:
-    return expand_sources([str(corpus_dir() / "*.txt")])
+from eightk.fakeserver import FakeOpenAI
 
 
 async def test_a_flaky_server_loses_no_document(tmp_path: Path) -> None:
@@ -112,7 +80,7 @@ async def test_a_changed_prompt_is_rerun_an_unchanged_one_is_not(tmp_path: Path)
 
 
 def test_a_torn_last_line_is_cut_on_resume(tmp_path: Path) -> None:
-    from eightk.extract.batch import JsonlLog
+    from eightk.extract.ledger import JsonlLog
 
     path = tmp_path / "r.jsonl"
     path.write_text('{"key": "a"}\n{"key": "b", "trunc')
@@ -207,3 +175,20 @@ def test_a_progress_bar_on_a_terminal_never_shows_a_rate_of_zero() -> None:
         progress.advance("failed")
     shown = screen.getvalue()
     assert progress.mode == "bar" and "2/2" in shown and "docs/s" in shown and "0.00 docs/s" not in shown
+
+
+async def test_the_ray_engine_without_ray_installed_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "eightk.extract.ray_engine", None)  # as if `ray` were not installed
+    client = make_test_client("http://127.0.0.1:9/v1")
+    with pytest.raises(ConfigError, match=r"pip install 'eightk\[ray\]'"):
+        await extract_many(corpus_files()[:1], out=tmp_path / "r.jsonl", client=client, engine="ray")
+
+
+async def test_the_ray_engine_names_a_cluster_it_cannot_join(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    client = make_test_client("http://127.0.0.1:9/v1")
+    with pytest.raises(ConfigError, match="cannot join the Ray cluster at auto"):
+        await extract_many(corpus_files()[:1], out=tmp_path / "r.jsonl", client=client, engine="ray",
+                           ray_address="auto")  # fmt: skip

@@ -22,7 +22,7 @@ runner = CliRunner()
 
 def test_help_on_every_command_shows_metavars_not_type_labels() -> None:
     for command in ([], ["extract"], ["serve"], ["eval"], ["compare"], ["prompts"], ["config"], ["gold"],
-                    ["gold", "new"], ["gold", "check"]):  # fmt: skip
+                    ["gold", "new"], ["gold", "check"], ["export"]):  # fmt: skip
         result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0 and "Usage" in result.output
         assert not re.search(r"<[\w%\[\], -]+>", result.output), result.output  # typer's `<list[str]>`, `<bool>`
