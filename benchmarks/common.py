@@ -38,18 +38,6 @@ def report(name: str, title: str, columns: list[str], rows: list[list[Any]], ext
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
 
 
-def distinct_filings(folder: Path, count: int) -> list[Path]:
-    """`count` copies of the test filing, each made distinct so that no result is reused."""
-    from conftest import FILING
-
-    paths = []
-    for index in range(count):
-        path = folder / f"doc{index:03}.txt"
-        path.write_text(FILING.replace("June 3, 2024", f"June 3, 2024 (filing {index})"))
-        paths.append(path)
-    return paths
-
-
 def _serve_fake(latency_s: float, connection: Connection) -> None:
     from conftest import GOOD_DEAL
 
@@ -71,3 +59,10 @@ def fake_server_process(latency_s: float) -> Iterator[str]:
     finally:
         ours.send("stop")
         process.join(timeout=5)
+
+
+def distinct_filings(folder: Path, count: int) -> list[Path]:
+    """The tests' distinct copies of the test filing (tests/conftest.py), so that no result is reused."""
+    from conftest import distinct_filings as write
+
+    return write(folder, count)

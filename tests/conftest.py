@@ -126,3 +126,14 @@ def _v2_shaped_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fake servers of these tests answer in v2's shape (`GOOD_DEAL`), so extraction without a prompt
     named uses v2 here; v3 is tested with answers of its own shape (tests/test_questions.py)."""
     monkeypatch.setenv("EIGHTK_PROMPT", "v2")
+
+
+def distinct_filings(folder: Path, count: int) -> list[Path]:
+    """`count` copies of the test filing, each made distinct so that no result is reused."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(count):
+        path = folder / f"doc{index:03}.txt"
+        path.write_text(FILING.replace("June 3, 2024", f"June 3, 2024 (filing {index})"))
+        paths.append(path)
+    return paths

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FILING, corpus_files, empty_answer, flaky, make_test_client
+from conftest import FILING, corpus_files, distinct_filings, empty_answer, flaky, make_test_client
 
 from eightk.errors import ConfigError
 from eightk.extract.batch import extract_many
@@ -89,18 +89,8 @@ def test_a_torn_last_line_is_cut_on_resume(tmp_path: Path) -> None:
     assert path.read_text() == '{"key": "a"}\n'
 
 
-def write_filings(folder: Path, count: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for number in range(count):
-        path = folder / f"filing-{number:02d}.txt"
-        path.write_text(FILING.replace("June 3, 2024", f"June {number + 1}, 2024"))
-        paths.append(path)
-    return paths
-
-
 async def test_a_dead_server_stops_the_batch_and_leaves_the_rest_to_a_rerun(tmp_path: Path, free_port: int) -> None:
-    sources = write_filings(tmp_path / "filings", 16)
+    sources = distinct_filings(tmp_path / "filings", 16)
     out = tmp_path / "results.jsonl"
     url = f"http://127.0.0.1:{free_port}/v1"
     client = make_test_client(url)
@@ -119,7 +109,7 @@ async def test_a_dead_server_stops_the_batch_and_leaves_the_rest_to_a_rerun(tmp_
 
 
 async def test_a_rerun_replaces_the_error_lines_of_the_documents_it_retried(tmp_path: Path) -> None:
-    good = write_filings(tmp_path / "filings", 2)
+    good = distinct_filings(tmp_path / "filings", 2)
     missing = [tmp_path / f"missing-{number}.txt" for number in range(6)]
     out = tmp_path / "results.jsonl"
     lines = []
@@ -138,7 +128,7 @@ async def test_a_rerun_replaces_the_error_lines_of_the_documents_it_retried(tmp_
 
 
 async def test_progress_without_a_terminal_is_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    sources = write_filings(tmp_path / "filings", 3)
+    sources = distinct_filings(tmp_path / "filings", 3)
     with FakeOpenAI(empty_answer) as server:
         client = make_test_client(server.url)
         await extract_many(sources, out=tmp_path / "out.jsonl", client=client, show_progress=True)
