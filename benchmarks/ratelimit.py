@@ -85,7 +85,7 @@ async def run(scenario: Scenario, docs: list[Path], out: Path) -> tuple[list[flo
                              concurrency=scenario.concurrency, requests_per_minute=scenario.requests_per_minute,
                              tokens_per_minute=scenario.tokens_per_minute)  # fmt: skip
         started = time.perf_counter()
-        summary = await extract_many(docs, out=out, client=client, concurrency=scenario.concurrency,
+        summary = await extract_many(docs, out=out, client=client, prompt="v2", concurrency=scenario.concurrency,
                                      show_progress=False)  # fmt: skip
         elapsed = time.perf_counter() - started
         await client.aclose()
