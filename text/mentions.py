@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from gender_guesser.detector import Detector  # type: ignore[import-untyped]
 
@@ -99,6 +99,7 @@ def spelled_in(name: str, text: str) -> str:
     return name
 
 
+@lru_cache(maxsize=4)  # one scan of the whole filing, shared by all of its passages
 def defined_names(text: str) -> dict[str, str]:
     """Short names the filing defines for companies, to the full name: {"Takeda": "Takeda ... Limited"}."""
     defined: dict[str, str] = {}
@@ -170,13 +171,9 @@ def _is_name(name: str) -> bool:
     return not any(len(word) > 2 and word.lower().strip(".,") in _NOT_NAMES for word in name.split())
 
 
-def people(text: str, start: int, end: int) -> list[Mention]:
-    """People the passage names, in order, each once, by their fullest name in the filing.
-
-    A run of capitalized words is a person's name when the filing also calls them "Mr./Ms./Dr. <surname>",
-    gives their age after the name, writes a middle initial, or starts it with a given name; a company's or
-    a place's name rarely has any of these.
-    """
+@lru_cache(maxsize=4)  # one scan of the whole filing, shared by all of its passages
+def _people_named(text: str) -> dict[str, str]:
+    """Everyone the filing names, by comparison form, to the fullest way it writes their name."""
     honored = {match.group(1) for match in _SURNAME_WITH_HONORIFIC.finditer(text)}
     fullest: dict[str, str] = {}
     for match in _PERSON.finditer(text):
@@ -185,6 +182,17 @@ def people(text: str, start: int, end: int) -> list[Mention]:
             key = normalize.person_name(name)
             if len(name) > len(fullest.get(key, "")):
                 fullest[key] = name
+    return fullest
+
+
+def people(text: str, start: int, end: int) -> list[Mention]:
+    """People the passage names, in order, each once, by their fullest name in the filing.
+
+    A run of capitalized words is a person's name when the filing also calls them "Mr./Ms./Dr. <surname>",
+    gives their age after the name, writes a middle initial, or starts it with a given name; a company's or
+    a place's name rarely has any of these.
+    """
+    fullest = _people_named(text)
     by_surname = {key.split()[-1]: full for key, full in fullest.items() if key}
     found: list[Mention] = []
     seen: set[str] = set()
